@@ -1,0 +1,67 @@
+//! Reads git repositories for palisade by running the `git` executable.
+//!
+//! - [`Repo::open`] checks that a folder is (inside) a git repository.
+//! - [`Repo::history_blobs`] lists every blob reachable from any ref, once,
+//!   with the commit and path that introduced it.
+//! - [`Repo::read_blobs`] streams blob contents through one
+//!   `git cat-file --batch` process, checking each against its id.
+//!
+//! Everything git prints is treated as untrusted: odd paths (spaces, newlines,
+//! invalid UTF-8) travel NUL-separated, a corrupt object is reported for that
+//! object only, and every child process is reaped and every thread joined,
+//! even on error. Git's own configuration cannot redirect the commands to
+//! another repository, colorize or re-encode their output, or prompt.
+
+mod catfile;
+mod command;
+mod error;
+mod log;
+mod repo;
+
+use std::fmt;
+
+use palisade_domain::{BlobId, CommitInfo};
+
+pub use error::GitError;
+pub use repo::{Repo, is_repository};
+
+/// A blob reachable from some ref, and where it first appeared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryBlob {
+    pub id: BlobId,
+    /// Size in bytes. 0 when git cannot read even the object's header
+    /// (a corrupt object; [`Repo::read_blobs`] then reports the error).
+    pub size: u64,
+    /// Path where the blob was introduced, `/`-separated, relative to the
+    /// repository root, invalid UTF-8 replaced by U+FFFD. Empty for a blob
+    /// that only a tag points at.
+    pub path: String,
+    /// The first commit, parents before children, whose diff against its first
+    /// parent adds the blob. `None` when no commit does (a blob reached only
+    /// through a tag).
+    pub commit: Option<CommitInfo>,
+}
+
+/// What [`Repo::read_blobs`] found for one id.
+pub enum BlobContent {
+    /// The blob's exact bytes, verified to hash to its id.
+    Bytes(Vec<u8>),
+    /// Larger than the limit: its size, content not read.
+    TooLarge(u64),
+    /// No such object in the repository.
+    Missing,
+    /// The object could not be read ([`GitError::CorruptObject`],
+    /// [`GitError::NotABlob`]).
+    Error(GitError),
+}
+
+impl fmt::Debug for BlobContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bytes(bytes) => write!(f, "Bytes(<{} bytes>)", bytes.len()),
+            Self::TooLarge(size) => f.debug_tuple("TooLarge").field(size).finish(),
+            Self::Missing => f.write_str("Missing"),
+            Self::Error(e) => f.debug_tuple("Error").field(e).finish(),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: real repositories built with the `git` CLI in temp dirs.
+
+#![expect(clippy::unwrap_used, reason = "test helpers fail the test on setup errors")]
+
+mod corrupt;
+mod history;
+mod open;
+mod read;
+mod support;

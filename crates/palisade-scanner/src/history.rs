@@ -1,0 +1,109 @@
+//! Git history scans: every blob reachable from all refs, once, then the
+//! working tree for what is not committed.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use palisade_domain::BlobId;
+use palisade_git::{BlobContent, Repo};
+
+use crate::blobs::{BlobMap, Provenance, scan_content};
+use crate::walk::{finish, push_error, walk_into};
+use crate::{Counters, Progress, ScanFailure, ScanOptions, ScanOutput, looks_binary};
+
+/// Scans the history of the repository at `root`, then its working tree.
+/// Each finding location in history carries the commit that introduced the blob.
+pub fn scan_history(
+    root: &Path,
+    opts: &ScanOptions<'_>,
+    progress: &dyn Progress,
+) -> Result<ScanOutput, ScanFailure> {
+    if std::fs::symlink_metadata(root).is_err() {
+        return Err(ScanFailure::NotFound(root.display().to_string()));
+    }
+    let repo = Repo::open(root)?;
+    let commit = repo.head_commit()?;
+    let history = repo.history_blobs()?;
+    let map = BlobMap::new();
+    let counters = Counters::default();
+    let errors = Mutex::new(Vec::new());
+
+    let mut wanted: HashMap<BlobId, (String, u64)> = HashMap::new();
+    let mut ids = Vec::new();
+    let mut total = 0u64;
+    for hb in history {
+        if opts.exclude.is_match(&hb.path) {
+            continue;
+        }
+        Counters::add(&counters.files, 1);
+        let class = opts.rules.path_class(&hb.path);
+        let provenance = Provenance {
+            path: hb.path.clone(),
+            commit: hb.commit.map(Arc::new),
+        };
+        if map.claim((hb.id, class), provenance) && !wanted.contains_key(&hb.id) {
+            total += hb.size;
+            ids.push(hb.id);
+            wanted.insert(hb.id, (hb.path, class));
+        }
+    }
+    progress.set_total(total);
+
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        opts.threads
+    };
+    let (tx, rx) = crossbeam_channel::bounded::<(BlobId, BlobContent)>(threads * 16);
+    let read_result = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let rx = rx.clone();
+            let (map, counters, errors, wanted) = (&map, &counters, &errors, &wanted);
+            s.spawn(move || {
+                let mut scratch = Vec::new();
+                for (id, content) in rx {
+                    let Some((path, class)) = wanted.get(&id) else {
+                        continue;
+                    };
+                    match content {
+                        BlobContent::Bytes(bytes) => {
+                            progress.advance(bytes.len() as u64);
+                            if looks_binary(&bytes) {
+                                Counters::add(&counters.skipped_binary, 1);
+                                continue;
+                            }
+                            Counters::add(&counters.blobs, 1);
+                            Counters::add(&counters.bytes, bytes.len() as u64);
+                            let matches = scan_content(opts.rules, path, &bytes, &mut scratch);
+                            map.set_matches(&(id, *class), matches);
+                        }
+                        BlobContent::TooLarge(_) => Counters::add(&counters.skipped_too_large, 1),
+                        BlobContent::Missing => push_error(
+                            errors,
+                            &format!("blob {id}"),
+                            "object missing from the repository",
+                        ),
+                        BlobContent::Error(e) => {
+                            push_error(errors, &format!("blob {id} ({path})"), &e.to_string())
+                        }
+                    }
+                }
+            });
+        }
+        drop(rx);
+        repo.read_blobs(&ids, opts.max_file_size, |id, content| {
+            // Workers only stop when the channel closes, so a send cannot fail
+            // while they run; ignore the error rather than abort the read.
+            let _ = tx.send((id, content));
+        })
+        .map(|()| drop(tx))
+    });
+    if let Err(e) = read_result {
+        push_error(&errors, "git cat-file", &e.to_string());
+    }
+
+    // Uncommitted and modified files: blobs already read from history are skipped.
+    walk_into(root, opts, &map, &counters, &errors, progress);
+    Ok(finish(opts, map, &counters, errors, commit))
+}

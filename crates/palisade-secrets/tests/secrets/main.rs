@@ -1,0 +1,3 @@
+//! Integration tests of the secrets engine with the built-in rules.
+
+mod builtin_rules;

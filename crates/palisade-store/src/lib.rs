@@ -1,0 +1,153 @@
+//! The seam between palisade and its databases.
+//!
+//! [`Store`] has one async method per operation; each backend crate
+//! (`palisade-store-sqlite`, `palisade-store-postgres`) implements it with its
+//! own migrations. Only the CLI and the story tests name a concrete backend.
+//!
+//! Invariants every backend keeps:
+//! - [`Store::record_scan`] is one transaction: a killed process leaves either
+//!   the whole scan result or none of it (the scan row then stays `running` and
+//!   is marked `interrupted` by [`Store::recover_interrupted`]).
+//! - Triage belongs to a finding id and is never overwritten by a rescan,
+//!   except that `fixed` findings seen again are reopened.
+//! - No secret in clear is ever stored: findings carry a keyed id, an unkeyed
+//!   `sha256:` (the portable allowlist value) and a redacted preview.
+
+use async_trait::async_trait;
+use palisade_domain::{
+    Confidence, Finding, FindingId, Location, RuleId, ScanSummary, SecretHash, Severity, Timestamp,
+    TriageState,
+};
+use serde::Serialize;
+
+/// Errors callers can branch on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The database was initialised with another master key: ids and
+    /// encrypted values would not match.
+    #[error(
+        "this database was created with a different palisade key (check value {expected}, this process has {actual}); \
+         set PALISADE_KEY_FILE to the key used before"
+    )]
+    KeyMismatch { expected: String, actual: String },
+    /// The schema is newer than this binary knows.
+    #[error("database schema is newer than this palisade ({0}); upgrade palisade")]
+    SchemaTooNew(String),
+    #[error("cannot connect to the database: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A finding as the store knows it: what scans saw plus the triage on it.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredFinding {
+    pub id: FindingId,
+    pub rule_id: RuleId,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub preview: String,
+    pub secret_hash: SecretHash,
+    pub state: TriageState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_comment: Option<String>,
+    pub state_updated_at: Option<Timestamp>,
+    pub first_seen_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub first_seen_scan: String,
+    pub last_seen_scan: String,
+    /// Every location ever recorded, newest scan first.
+    pub locations: Vec<StoredLocation>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredLocation {
+    /// The scan target the location belongs to.
+    pub target: String,
+    #[serde(flatten)]
+    pub location: Location,
+    pub first_seen_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// Set when a later scan of the same target no longer saw it.
+    pub gone_at: Option<Timestamp>,
+}
+
+/// What recording a scan changed, per finding in the scan.
+#[derive(Clone, Debug, Default)]
+pub struct RecordOutcome {
+    /// Findings this store had never seen.
+    pub new: Vec<FindingId>,
+    /// Triage state of every finding of the scan after recording.
+    pub states: Vec<(FindingId, TriageState)>,
+    /// Findings of the target not seen by this scan that were marked `fixed`.
+    pub fixed: Vec<FindingId>,
+}
+
+/// Filter for [`Store::list_findings`]. Empty fields match everything.
+#[derive(Clone, Debug, Default)]
+pub struct FindingFilter {
+    pub states: Vec<TriageState>,
+    pub min_severity: Option<Severity>,
+    pub rule_id: Option<RuleId>,
+    pub target: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// A change of triage state.
+#[derive(Clone, Debug)]
+pub struct Triage {
+    pub state: TriageState,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is, for messages (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    /// Binds the store to a key: stores `check_value` on first use and
+    /// refuses a different one later with [`StoreError::KeyMismatch`].
+    async fn check_key(&self, check_value: &str) -> Result<()>;
+
+    /// Marks scans left `running` by a killed process as `interrupted`.
+    /// Returns how many were marked.
+    async fn recover_interrupted(&self, older_than: Timestamp) -> Result<u64>;
+
+    /// Records that a scan started (status `running`).
+    async fn begin_scan(&self, scan: &ScanSummary) -> Result<()>;
+
+    /// Records a finished scan and its findings in one transaction.
+    ///
+    /// `complete` says the scan saw the whole target: only then are the
+    /// target's locations it did not see marked gone, and findings with no
+    /// location left (state `open`) marked `fixed`. Findings seen again in
+    /// state `fixed` are reopened.
+    async fn record_scan(
+        &self,
+        scan: &ScanSummary,
+        findings: &[Finding],
+        complete: bool,
+    ) -> Result<RecordOutcome>;
+
+    async fn get_scan(&self, id: &str) -> Result<ScanSummary>;
+
+    /// Newest first.
+    async fn list_scans(&self, limit: u32) -> Result<Vec<ScanSummary>>;
+
+    async fn get_finding(&self, id: FindingId) -> Result<StoredFinding>;
+
+    /// Ordered by severity (highest first), then last seen (newest first).
+    async fn list_findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>>;
+
+    /// Sets the triage state of a finding and keeps a history entry.
+    async fn triage(&self, id: FindingId, triage: &Triage) -> Result<StoredFinding>;
+
+    /// Triage history of a finding, oldest first.
+    async fn triage_history(&self, id: FindingId) -> Result<Vec<Triage>>;
+}
