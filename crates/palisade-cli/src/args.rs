@@ -11,7 +11,8 @@ use palisade_domain::{Severity, TriageState};
     name = "palisade",
     version,
     about = "Finds secrets in folders and git history, and keeps findings with their triage.",
-    propagate_version = true
+    propagate_version = true,
+    term_width = 100
 )]
 pub struct Cli {
     #[command(flatten)]

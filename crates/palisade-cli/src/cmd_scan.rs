@@ -1,7 +1,7 @@
 //! `palisade scan`: scan, record, report.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
@@ -283,10 +283,7 @@ pub fn rule_infos<'a>(rules: &RuleSet, ids: impl Iterator<Item = &'a str>) -> Ve
 /// Renders to stdout, or to a file written atomically.
 fn write_report(format: Format, output: Option<&Path>, report: &ScanReport) -> anyhow::Result<()> {
     let mut buf = Vec::new();
-    let color = output.is_none()
-        && format == Format::Table
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = output.is_none() && format == Format::Table && palisade_report::table::color_for_stdout();
     match format {
         Format::Table => palisade_report::table::render(report, &mut buf, color)?,
         Format::Json => palisade_report::json::render(report, &mut buf)?,

@@ -85,7 +85,7 @@ pub fn scan_history(
                             "object missing from the repository",
                         ),
                         BlobContent::Error(e) => {
-                            push_error(errors, &format!("blob {id} ({path})"), &e.to_string())
+                            push_error(errors, &format!("blob {id} ({path})"), &e.to_string());
                         }
                     }
                 }

@@ -4,7 +4,10 @@
 //! TODO(test): PostgreSQL through the CLI is covered by the store story tests,
 //! not here.
 
+#![allow(clippy::unwrap_used, reason = "a test fails loudly on an unexpected value")]
+
 mod bad_input;
+mod docs;
 mod history;
 mod rules;
 mod scan;
@@ -30,11 +33,17 @@ pub struct Env {
     pub dir: TempDir,
 }
 
-impl Env {
-    pub fn new() -> Self {
+impl Default for Env {
+    fn default() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
         }
+    }
+}
+
+impl Env {
+    pub fn new() -> Self {
+        Self::default()
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

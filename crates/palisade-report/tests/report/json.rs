@@ -29,9 +29,15 @@ fn committed_schema_is_fresh() {
         return;
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let first_difference = committed
+        .lines()
+        .zip(generated.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()))
+        + 1;
     assert!(
         committed == generated,
-        "{} is stale: it differs from json::schema().\n\
+        "{} is stale: it differs from json::schema() from line {first_difference}.\n\
          Regenerate it with:\n    PALISADE_UPDATE_SCHEMAS=1 cargo test -p palisade-report --test report\n\
          then review and commit the diff (bump SCHEMA_VERSION and the file name if the change is incompatible).",
         json::SCHEMA_PATH

@@ -1,0 +1,139 @@
+//! Reference docs are generated from the code and checked here, so they
+//! cannot drift: `docs/RULES.md` from the built-in rules, `docs/CLI.md` from
+//! the binary's own `--help`. Regenerate with
+//! `PALISADE_UPDATE_DOCS=1 cargo test -p palisade-cli --test cli docs`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::Env;
+
+fn repo_file(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+}
+
+fn check_or_update(rel: &str, generated: &str) {
+    let path = repo_file(rel);
+    if std::env::var_os("PALISADE_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, generated).expect("write generated doc");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || committed.lines().count().min(generated.lines().count()) + 1,
+                |i| i + 1,
+            );
+        panic!(
+            "{rel} is stale (first difference at line {line}); regenerate it with \
+             PALISADE_UPDATE_DOCS=1 cargo test -p palisade-cli --test cli docs"
+        );
+    }
+}
+
+fn rules_markdown() -> String {
+    let set = palisade_secrets::builtin().expect("builtin rules");
+    let mut md = String::new();
+    md.push_str("# Built-in secret rules\n\n<!-- Generated from crates/palisade-secrets/rules/*.yml by the `docs` test; do not edit. -->\n\n");
+    let _ = writeln!(
+        md,
+        "{} rules, rule set version `{}`.\n",
+        set.rules().len(),
+        set.version()
+    );
+    md.push_str("| id | name | severity | confidence | applies to |\n|---|---|---|---|---|\n");
+    for r in set.rules() {
+        let scope = if r.paths.is_empty() {
+            "any file".to_owned()
+        } else {
+            r.paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = writeln!(
+            md,
+            "| [`{}`](#{}) | {} | {} | {} | {} |",
+            r.id,
+            r.id.as_str().replace('.', ""),
+            r.name,
+            r.severity,
+            r.confidence,
+            scope
+        );
+    }
+    for r in set.rules() {
+        let _ = writeln!(
+            md,
+            "\n## {}\n\n**{}** · severity {} · confidence {} · `{}`\n",
+            r.id, r.name, r.severity, r.confidence, r.source
+        );
+        let _ = writeln!(md, "{}\n", r.description.trim());
+        let _ = writeln!(md, "**Remediation.** {}\n", r.remediation.trim());
+        if !r.keywords.is_empty() {
+            let _ = writeln!(
+                md,
+                "Keywords: {}\n",
+                r.keywords
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        md.push_str("References:\n");
+        for u in &r.references {
+            let _ = writeln!(md, "- <{u}>");
+        }
+    }
+    md
+}
+
+fn cli_markdown(env: &Env) -> String {
+    let mut md = String::from(
+        "# Command-line reference\n\n<!-- Generated from `palisade --help` by the `docs` test; do not edit. -->\n",
+    );
+    let commands: &[&[&str]] = &[
+        &[],
+        &["scan"],
+        &["rules"],
+        &["rules", "list"],
+        &["rules", "explain"],
+        &["rules", "check"],
+        &["findings"],
+        &["findings", "list"],
+        &["findings", "show"],
+        &["findings", "triage"],
+        &["scans"],
+        &["scans", "list"],
+    ];
+    for cmd in commands {
+        let mut args: Vec<&str> = cmd.to_vec();
+        args.push("--help");
+        let r = env.run(&args);
+        assert_eq!(r.code, 0, "{args:?}: {r:?}");
+        let name = if cmd.is_empty() {
+            "palisade".to_owned()
+        } else {
+            format!("palisade {}", cmd.join(" "))
+        };
+        let _ = write!(md, "\n## `{name}`\n\n```text\n{}```\n", r.stdout);
+    }
+    md
+}
+
+#[test]
+fn rules_reference_is_fresh() {
+    check_or_update("docs/RULES.md", &rules_markdown());
+}
+
+#[test]
+fn cli_reference_is_fresh() {
+    let env = Env::new();
+    check_or_update("docs/CLI.md", &cli_markdown(&env));
+}

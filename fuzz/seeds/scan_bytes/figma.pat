@@ -1,0 +1,1 @@
+0FIGMA_TOKEN=figd_BEpJ3SwLpxH478wiGjunNRJbLnUGVDzzt-OWtE5w
