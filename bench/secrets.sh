@@ -46,7 +46,7 @@ done
 
 # ---------------------------------------------------------------- palisade
 log "building palisade (release)"
-(cd "$REPO" && cargo build --release -q -p palisade-cli) || { echo "palisade build FAILED"; }
+[ "${SKIP_BUILD:-0}" = 1 ] || (cd "$REPO" && cargo build --release -q -p palisade-cli) || { echo "palisade build FAILED"; }
 PALISADE="$REPO/target/release/palisade"
 [ -x "$PALISADE" ] && "$PALISADE" --version
 # PALISADE_KEY_FILE=$WORK/key is created by palisade on first use

@@ -150,6 +150,7 @@ def build_corpus(budget_mb: int) -> None:
             break
         take(label, root, budget - total)
     MANIFEST.write_text("\n".join(manifest) + "\n")
+    (WORK / ".corpus-state").write_text("fresh\n")
     by_src = Counter()
     for line in manifest:
         name, size = line.split("\t")
@@ -364,13 +365,13 @@ FORMATS = [
     ("stripe-live-key", "stripe.secret-key", "any", fmt_stripe),
     ("gitlab-pat", "gitlab.pat", "any", fmt_gitlab),
     ("sendgrid-key", "sendgrid.api-key", "any", fmt_sendgrid),
-    ("private-key-pem", "(keys.yml)", "new", fmt_pem),
+    ("private-key-pem", "private-key.pem|private-key.openssh", "new", fmt_pem),
     ("azure-storage-connstr", "azure.storage.connection-string", "any", fmt_azure_storage),
     ("azure-devops-pat", "azure.devops.pat", "any", fmt_azure_devops),
     ("azure-devops-pat-legacy", "azure.devops.pat.legacy", "any", fmt_azure_devops_legacy),
-    ("npm-token", "(packages.yml)", "any", fmt_npm),
+    ("npm-token", "npm.access-token|npm.npmrc.auth-token", "any", fmt_npm),
     ("google-api-key", "gcp.api-key", "any", fmt_google_api),
-    ("jwt", "(none)", "any", fmt_jwt),
+    ("jwt", "jwt.token", "any", fmt_jwt),
     ("dotenv-password", "config.env.secret", "new", fmt_env_password),
     ("database-url", "config.url.database-credentials", "any", fmt_db_url),
     ("password-assignment", "generic.password-assignment", "any", fmt_password_assign),
@@ -387,6 +388,10 @@ def read_manifest() -> list[tuple[str, int]]:
 
 
 def plant(n_secrets: int, seed: int) -> None:
+    state = WORK / ".corpus-state"
+    if not state.exists() or state.read_text().strip() != "fresh":
+        sys.exit("plant: the corpus already holds planted secrets; rebuild it first (secrets_bench.py corpus)")
+    state.write_text("planted\n")
     rng = random.Random(seed)
     g = Gen(rng)
     files = read_manifest()
@@ -486,10 +491,35 @@ def palisade_patterns() -> list[tuple[str, str]]:
     return out
 
 
+def palisade_patterns_from_binary() -> list[tuple[str, str]]:
+    """(rule id, pattern) as the built binary has them (`rules list` + `rules explain`)."""
+    env = dict(os.environ, PALISADE_KEY_FILE=str(WORK / "key"))
+    r = subprocess.run([str(PALISADE), "rules", "list", "--format", "json"], capture_output=True, text=True, env=env)
+    out = []
+    for rule in json.loads(r.stdout)["rules"]:
+        e = subprocess.run([str(PALISADE), "rules", "explain", rule["id"]], capture_output=True, text=True, env=env)
+        lines = e.stdout.splitlines()
+        try:
+            i = lines.index("Pattern:")
+        except ValueError:
+            continue
+        pat = []
+        for ln in lines[i + 1:]:
+            if not ln.startswith("  "):
+                break
+            pat.append(ln[2:])
+        out.append((rule["id"], "\n".join(pat)))
+    return out
+
+
 def rg_union() -> tuple[str, int, list[str]]:
     pats = []
     skipped = []
-    for rid, p in palisade_patterns():
+    try:
+        src = palisade_patterns_from_binary() if PALISADE.exists() else []
+    except Exception:
+        src = []
+    for rid, p in (src or palisade_patterns()):
         q = p.replace("(?P<secret>", "(?:")
         r = subprocess.run(["rg", "-c", "--regex-size-limit", "1G", "--dfa-size-limit", "1G", "-e", "(?-u)" + q,
                             "/dev/null"], capture_output=True, text=True)
@@ -739,6 +769,12 @@ def run_all() -> None:
               + (f"  [{label}]" if label else ""), flush=True)
         return entry
 
+    try:
+        r = subprocess.run([str(PALISADE), "rules", "list", "--format", "json"], capture_output=True, text=True,
+                           env=dict(os.environ, **penv))
+        results["palisade_rules"] = [x["id"] for x in json.loads(r.stdout)["rules"]]
+    except Exception:
+        results["palisade_rules"] = []
     # ---- palisade
     if want("palisade"):
         if not PALISADE.exists():
@@ -914,7 +950,9 @@ def report(results: dict) -> None:
     if pal.get("recall") is not None:
         lines.append(f"TARGET recall >= 99%: palisade {pal['recall']}% ({pal['found']}/{pal['planted_in_scope']}) -> "
                      f"{'MET' if pal['recall'] >= 99 else 'NOT MET'}")
-        with_rule = [p for p in json.loads(PLANTED.read_text())["secrets"] if not p["palisade_rule"].startswith("(")]
+        have = set(results.get("palisade_rules", []))
+        with_rule = [p for p in json.loads(PLANTED.read_text())["secrets"]
+                     if any(r in have for r in p["palisade_rule"].split("|"))]
         missed_ids = {m["id"] for m in pal["missed"]}
         got = sum(1 for p in with_rule if p["id"] not in missed_ids)
         lines.append(f"       on formats palisade has a rule for: {got}/{len(with_rule)} = {100 * got / max(1, len(with_rule)):.1f}%")

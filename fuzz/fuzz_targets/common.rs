@@ -6,7 +6,10 @@ use palisade_secrets::{Match, RuleSet};
 pub fn check_matches(set: &RuleSet, path: &str, data: &[u8], out: &[Match]) {
     let mut prev = 0;
     for m in out {
-        assert!(m.rule < set.rules().len(), "{path}: rule index out of range: {m:?}");
+        assert!(
+            m.rule < set.rules().len(),
+            "{path}: rule index out of range: {m:?}"
+        );
         assert!(
             m.start <= m.secret_start
                 && m.secret_start < m.secret_end
@@ -19,7 +22,11 @@ pub fn check_matches(set: &RuleSet, path: &str, data: &[u8], out: &[Match]) {
         let before = &data[..m.secret_start];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let col = m.secret_start - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-        assert_eq!((m.line as usize, m.column as usize), (line, col), "{path}: line/col of {m:?}");
+        assert_eq!(
+            (m.line as usize, m.column as usize),
+            (line, col),
+            "{path}: line/col of {m:?}"
+        );
         assert!(m.secret_start >= prev, "{path}: matches out of order: {out:?}");
         prev = m.secret_start;
     }

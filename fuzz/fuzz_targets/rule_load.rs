@@ -14,7 +14,10 @@ const FIXED: &[(&str, &[u8])] = &[
         b"token = tok_abcd1234\npassword=hunter2x # palisade:ignore\n\xff\x00 key: AKIAZZZZZZZZZZZZZZZZ\n",
     ),
     (".netrc", b"machine h login u password s3cretVal\r\n"),
-    ("a.yml", b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"),
+    (
+        "a.yml",
+        b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+    ),
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -223,19 +223,22 @@ impl RuleSet {
             }
         }
         if let Some(ac) = &self.keywords {
+            // End of the last window opened per rule: hits inside it add nothing.
+            let mut covered: Vec<usize> = Vec::new();
             for hit in ac.find_overlapping_iter(content) {
                 for &r in &self.keyword_rules[hit.pattern().as_usize()] {
                     let rule = &self.rules[r];
                     if !rule.paths.is_empty() && !path_rules.contains(&r) {
                         continue;
                     }
-                    if let Some(&(lr, _, le)) = windows.last()
-                        && lr == r
-                        && le >= hit.end()
-                    {
+                    if covered.is_empty() {
+                        covered = vec![0; self.rules.len()];
+                    }
+                    if covered[r] >= hit.end() {
                         continue;
                     }
                     let (ws, we) = window(content, hit.start(), hit.end(), rule.window);
+                    covered[r] = we;
                     windows.push((r, ws, we));
                 }
             }
@@ -259,6 +262,7 @@ impl RuleSet {
         added.sort_unstable_by_key(|m| (m.secret_start, m.rule, m.secret_end));
         added.dedup_by_key(|m| (m.secret_start, m.rule, m.secret_end));
         self.drop_overlaps(&mut added);
+        self.locate(content, &mut added);
         out.extend(added);
     }
 
@@ -314,23 +318,82 @@ impl RuleSet {
                 continue;
             }
             let whole = caps.get(0).expect("group 0 always participates");
-            let secret_start = ws + secret.start();
-            let (line, column) = line_col(content, secret_start);
+            // Line, column and inline-ignore flags are filled by `locate`
+            // once all matches of the blob are known.
             out.push(Match {
                 rule: r,
                 start: ws + whole.start(),
                 end: ws + whole.end(),
-                secret_start,
+                secret_start: ws + secret.start(),
                 secret_end: ws + secret.end(),
-                line,
-                column,
-                inline_ignored: inline_ignored(
-                    content,
-                    ws + whole.start(),
-                    ws + whole.end(),
-                    rule.id.as_str(),
-                ),
+                line: 0,
+                column: 0,
+                inline_ignored: false,
             });
+        }
+    }
+
+    /// Fills line, column and inline-ignore flags in one pass over the blob,
+    /// so the cost stays linear in its size whatever the number of matches.
+    fn locate(&self, content: &[u8], matches: &mut [Match]) {
+        if matches.is_empty() {
+            return;
+        }
+        let marks: Vec<usize> = memchr::memmem::find_iter(content, IGNORE_MARK).collect();
+        // (position, what it is, index): 0 secret start, 1 match start, 2 match end, 3 mark.
+        let mut points: Vec<(usize, u8, usize)> = Vec::with_capacity(matches.len() * 3 + marks.len());
+        for (i, m) in matches.iter().enumerate() {
+            points.push((m.secret_start, 0, i));
+            if !marks.is_empty() {
+                points.push((m.start, 1, i));
+                points.push((m.end.saturating_sub(1).max(m.start), 2, i));
+            }
+        }
+        points.extend(marks.iter().enumerate().map(|(i, &p)| (p, 3, i)));
+        points.sort_unstable();
+        let (mut line, mut line_start, mut cursor) = (1usize, 0usize, 0usize);
+        let mut span_lines = vec![(0usize, 0usize); if marks.is_empty() { 0 } else { matches.len() }];
+        let mut mark_lines = vec![0usize; marks.len()];
+        for (pos, kind, i) in points {
+            let seg = &content[cursor..pos];
+            let n = memchr_iter(b'\n', seg).count();
+            if n > 0 {
+                line += n;
+                line_start = cursor + memrchr(b'\n', seg).map_or(0, |p| p + 1);
+            }
+            cursor = pos;
+            match kind {
+                0 => {
+                    matches[i].line = u32::try_from(line).unwrap_or(u32::MAX);
+                    matches[i].column = u32::try_from(pos - line_start + 1).unwrap_or(u32::MAX);
+                }
+                1 => span_lines[i].0 = line,
+                2 => span_lines[i].1 = line,
+                _ => mark_lines[i] = line,
+            }
+        }
+        if marks.is_empty() {
+            return;
+        }
+        // Per line carrying marks: ignores everything, or only the listed rules.
+        let mut by_line: Vec<(usize, bool, Vec<&[u8]>)> = Vec::new();
+        for (&pos, &l) in marks.iter().zip(&mark_lines) {
+            if by_line.last().is_none_or(|e| e.0 != l) {
+                by_line.push((l, false, Vec::new()));
+            }
+            let entry = by_line.last_mut().expect("pushed above");
+            match ignore_list(content, pos) {
+                None => entry.1 = true,
+                Some(ids) => entry.2.extend(ids),
+            }
+        }
+        for (m, &(lo, hi)) in matches.iter_mut().zip(&span_lines) {
+            let id = self.rules[m.rule].id.as_str().as_bytes();
+            let first = by_line.partition_point(|e| e.0 < lo);
+            m.inline_ignored = by_line[first..]
+                .iter()
+                .take_while(|e| e.0 <= hi)
+                .any(|e| e.1 || e.2.contains(&id));
         }
     }
 }
@@ -349,41 +412,22 @@ fn window(content: &[u8], start: usize, end: usize, after: Option<usize>) -> (us
     (ws, we)
 }
 
-fn line_col(content: &[u8], pos: usize) -> (u32, u32) {
-    let before = &content[..pos];
-    let line = memchr_iter(b'\n', before).count() + 1;
-    let col = pos - memrchr(b'\n', before).map_or(0, |p| p + 1) + 1;
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(col).unwrap_or(u32::MAX),
-    )
-}
-
 const IGNORE_MARK: &[u8] = b"palisade:ignore";
+/// How far after the mark a `[rule.a,rule.b]` list may extend.
+const IGNORE_LIST_MAX: usize = 512;
 
-/// True when a line of the match carries `palisade:ignore` (all rules) or
-/// `palisade:ignore[rule.a,rule.b]` naming this rule.
-fn inline_ignored(content: &[u8], start: usize, end: usize, rule_id: &str) -> bool {
-    let ls = memrchr(b'\n', &content[..start]).map_or(0, |p| p + 1);
-    let le = memchr(b'\n', &content[end..]).map_or(content.len(), |p| end + p);
-    let lines = &content[ls..le];
-    let finder = memchr::memmem::Finder::new(IGNORE_MARK);
-    for pos in finder.find_iter(lines) {
-        let rest = &lines[pos + IGNORE_MARK.len()..];
-        let Some(list) = rest.strip_prefix(b"[") else {
-            return true;
-        };
-        let Some(close) = memchr(b']', list) else {
-            return true;
-        };
-        if list[..close]
-            .split(|&b| b == b',')
-            .any(|id| id.trim_ascii() == rule_id.as_bytes())
-        {
-            return true;
-        }
+/// The rule ids a `palisade:ignore[...]` mark at `pos` names, or `None` when
+/// it names none and so covers every rule on its line.
+fn ignore_list(content: &[u8], pos: usize) -> Option<Vec<&[u8]>> {
+    let after = pos + IGNORE_MARK.len();
+    let rest = &content[after..(after + IGNORE_LIST_MAX).min(content.len())];
+    let list = rest.strip_prefix(b"[")?;
+    let close = memchr(b']', list)?;
+    let list = &list[..close];
+    if list.contains(&b'\n') {
+        return None;
     }
-    false
+    Some(list.split(|&b| b == b',').map(<[u8]>::trim_ascii).collect())
 }
 
 #[cfg(test)]
