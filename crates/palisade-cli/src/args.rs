@@ -29,7 +29,7 @@ pub struct GlobalArgs {
     pub db: Option<String>,
     /// File holding the 32-byte key for fingerprints (created on first use).
     /// Default: `key` in the user's data directory.
-    #[arg(long, global = true, env = "PALISADE_KEY_FILE")]
+    #[arg(long, global = true, env = "PALISADE_KEY_FILE", hide_env_values = true)]
     pub key_file: Option<PathBuf>,
     /// More logging on stderr (-v info, -vv debug). `PALISADE_LOG` overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
