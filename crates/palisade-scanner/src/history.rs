@@ -56,7 +56,7 @@ pub fn scan_history(
         opts.threads
     };
     let (tx, rx) = crossbeam_channel::bounded::<(BlobId, BlobContent)>(threads * 16);
-    let read_result = std::thread::scope(|s| {
+    let read_results = std::thread::scope(|s| {
         for _ in 0..threads {
             let rx = rx.clone();
             let (map, counters, errors, wanted) = (&map, &counters, &errors, &wanted);
@@ -92,15 +92,34 @@ pub fn scan_history(
             });
         }
         drop(rx);
-        repo.read_blobs(&ids, opts.max_file_size, |id, content| {
-            // Workers only stop when the channel closes, so a send cannot fail
-            // while they run; ignore the error rather than abort the read.
-            let _ = tx.send((id, content));
-        })
-        .map(|()| drop(tx))
+        // git inflates objects on one core per process: several readers, each
+        // on a contiguous run of ids (neighbours in history share delta bases).
+        let readers = threads.clamp(1, 4);
+        let chunk = ids.len().div_ceil(readers).max(1);
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                let tx = tx.clone();
+                let repo = &repo;
+                s.spawn(move || {
+                    repo.read_blobs(part, opts.max_file_size, |id, content| {
+                        // Workers only stop when the channel closes, so a send
+                        // cannot fail while they run.
+                        let _ = tx.send((id, content));
+                    })
+                })
+            })
+            .collect();
+        drop(tx);
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect::<Vec<_>>()
     });
-    if let Err(e) = read_result {
-        push_error(&errors, "git cat-file", &e.to_string());
+    for result in read_results {
+        if let Err(e) = result {
+            push_error(&errors, "git cat-file", &e.to_string());
+        }
     }
 
     // Uncommitted and modified files: blobs already read from history are skipped.
