@@ -9,31 +9,12 @@ use palisade_secrets::{RuleSet, builtin};
 #[path = "common.rs"]
 mod common;
 
-/// Paths that switch on the path-gated rules (and a few that do not).
-const PATHS: &[&str] = &[
-    "x.txt",
-    ".env",
-    ".netrc",
-    "config.json",
-    "a.sql",
-    ".pgpass",
-    "id_rsa",
-    ".htpasswd",
-    "settings.xml",
-    "home/u/.git-credentials",
-    "docker-compose.yml",
-    "Dockerfile",
-    "app.properties",
-    "etc/shadow",
-    "src/main.rs",
-    "",
-];
 
 fuzz_target!(|input: &[u8]| {
     let Some((&sel, data)) = input.split_first() else {
         return;
     };
-    let path = PATHS[usize::from(sel) % PATHS.len()];
+    let path = common::PATHS[usize::from(sel) % common::PATHS.len()];
     // `builtin()` hands out a clone, whose regexes start with cold caches:
     // keep one set for the whole run, as the scanner does.
     static SET: OnceLock<RuleSet> = OnceLock::new();

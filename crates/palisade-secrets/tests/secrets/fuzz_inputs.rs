@@ -6,7 +6,12 @@
 
 use std::time::Instant;
 
-use palisade_secrets::{BUILTIN_FILES, Match, RuleSet, builtin, check_examples};
+use palisade_secrets::{BUILTIN_FILES, RuleSet, builtin, check_examples};
+
+// Shared with the cargo-fuzz targets, so CI and the fuzzer check the same properties.
+#[path = "../../../../fuzz/fuzz_targets/common.rs"]
+mod common;
+use common::{PATHS, check_matches};
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -34,26 +39,6 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
-
-/// Paths that switch on the path-gated rules, and some that do not.
-const PATHS: &[&str] = &[
-    "x.txt",
-    ".env",
-    ".netrc",
-    "config.json",
-    "a.sql",
-    ".pgpass",
-    "id_rsa",
-    ".htpasswd",
-    "settings.xml",
-    "home/u/.git-credentials",
-    "docker-compose.yml",
-    "Dockerfile",
-    "app.properties",
-    "etc/shadow",
-    "src/main.rs",
-    "",
-];
 
 /// Syntax that rules key on, plus line endings, quotes and NULs.
 const FRAGMENTS: &[&[u8]] = &[
@@ -101,44 +86,6 @@ const FRAGMENTS: &[&[u8]] = &[
 ];
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=";
-
-/// Asserts what `RuleSet::scan` promises about its output.
-fn check_matches(set: &RuleSet, path: &str, data: &[u8], out: &[Match]) {
-    // Line starts, so line/column checks stay linear on big inputs.
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            data.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
-    let mut prev = 0;
-    for m in out {
-        assert!(
-            m.rule < set.rules().len(),
-            "{path}: rule index out of range: {m:?}"
-        );
-        assert!(
-            m.start <= m.secret_start
-                && m.secret_start < m.secret_end
-                && m.secret_end <= m.end
-                && m.end <= data.len(),
-            "{path}: bad span {m:?} for {} bytes",
-            data.len()
-        );
-        assert!(m.line >= 1 && m.column >= 1, "{path}: bad line/column {m:?}");
-        let line = line_starts.partition_point(|&s| s <= m.secret_start);
-        let column = m.secret_start - line_starts[line - 1] + 1;
-        assert_eq!(
-            (m.line as usize, m.column as usize),
-            (line, column),
-            "{path}: line/column of {m:?}"
-        );
-        assert!(m.secret_start >= prev, "{path}: matches out of order");
-        prev = m.secret_start;
-    }
-}
 
 fn keywords(set: &RuleSet) -> Vec<&str> {
     let mut k: Vec<&str> = set
