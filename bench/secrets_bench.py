@@ -512,7 +512,7 @@ def palisade_patterns_from_binary() -> list[tuple[str, str]]:
     return out
 
 
-def rg_union() -> tuple[str, int, list[str]]:
+def rg_union(select=None) -> tuple[str, int, list[str]]:
     pats = []
     skipped = []
     try:
@@ -520,6 +520,8 @@ def rg_union() -> tuple[str, int, list[str]]:
     except Exception:
         src = []
     for rid, p in (src or palisade_patterns()):
+        if select is not None and not select(rid):
+            continue
         q = p.replace("(?P<secret>", "(?:")
         r = subprocess.run(["rg", "-c", "--regex-size-limit", "1G", "--dfa-size-limit", "1G", "-e", "(?-u)" + q,
                             "/dev/null"], capture_output=True, text=True)
@@ -533,19 +535,25 @@ def rg_union() -> tuple[str, int, list[str]]:
 # --------------------------------------------------------------------------- running tools
 
 
+LAST_CPU = [0.0]  # user+sys CPU seconds of the last sh() call
+
+
 def sh(cmd: list[str], out: Path, env: dict | None = None, cwd: Path | None = None, timeout: int = 3600):
     """Run cmd with stdout to `out`, return (wall s, peak RSS MB, exit code)."""
     tf = out.with_suffix(".time")
-    full = ["/usr/bin/time", "-f", "%e %M", "-o", str(tf), *cmd]
+    full = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", str(tf), *cmd]
     e = dict(os.environ)
     if env:
         e.update(env)
+    LAST_CPU[0] = 0.0
     t0 = time.monotonic()
     with open(out, "wb") as fo, open(out.with_suffix(".stderr"), "wb") as fe:
+        p = subprocess.Popen(full, stdout=fo, stderr=fe, env=e, cwd=cwd, start_new_session=True)
         try:
-            p = subprocess.run(full, stdout=fo, stderr=fe, env=e, cwd=cwd, timeout=timeout)
-            rc = p.returncode
+            rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)  # the tool and /usr/bin/time: only what we started
+            p.wait()
             rc = -9
     wall = time.monotonic() - t0
     rss = 0.0
@@ -553,6 +561,7 @@ def sh(cmd: list[str], out: Path, env: dict | None = None, cwd: Path | None = No
         txt = tf.read_text().strip().splitlines()
         last = txt[-1].split()
         rss = int(last[1]) / 1024
+        LAST_CPU[0] = float(last[2]) + float(last[3])
         if txt[0].startswith("Command exited with non-zero status"):
             rc = int(txt[0].rsplit(" ", 1)[1])
     except Exception:
@@ -736,12 +745,15 @@ def run_all() -> None:
     notes.append("not installable here (no network beyond crates.io/PyPI/npm/Debian): gitleaks, trufflehog, Nosey Parker")
 
     print(f"\ncorpus: {nfiles} files, {corpus_mb:.1f} MB; planted {len(planted)} secrets; {runs} timed runs per fast tool")
+    results["loadavg_start"] = os.getloadavg()
+    print(f"load average at start: {results['loadavg_start']}")
     print("warm-up: reading every corpus file once ...", flush=True)
     subprocess.run(f"find {CORPUS} -type f -print0 | xargs -0 cat > /dev/null", shell=True, check=False)
 
     def record(name, mb, walls, rss, findings, scope_files=None, label="", recall_findings=None,
-               recall_scope=None, rc=None, extra=None):
+               recall_scope=None, rc=None, extra=None, cpus=None):
         entry = {"mb": round(mb, 1), "wall_s": round(median(walls), 3) if walls else None,
+                 "cpu_s": round(median(cpus), 2) if cpus else None,
                  "walls": [round(w, 3) for w in walls], "peak_rss_mb": round(rss, 1) if rss else None,
                  "mb_per_s": round(mb / median(walls), 2) if walls and median(walls) > 0 else None,
                  "label": label, "exit_codes": rc}
@@ -764,7 +776,8 @@ def run_all() -> None:
         if extra:
             entry.update(extra)
         results["tools"][name] = entry
-        print(f"  {name}: {entry.get('wall_s')} s, {entry.get('mb_per_s')} MB/s, RSS {entry.get('peak_rss_mb')} MB"
+        print(f"  {name}: {entry.get('wall_s')} s (runs {entry['walls']}), {entry.get('mb_per_s')} MB/s, "
+              f"CPU {entry.get('cpu_s')} s, RSS {entry.get('peak_rss_mb')} MB"
               + (f", recall {entry.get('recall')}%, other {entry.get('other_hits')}" if findings is not None else "")
               + (f"  [{label}]" if label else ""), flush=True)
         return entry
@@ -775,53 +788,54 @@ def run_all() -> None:
         results["palisade_rules"] = [x["id"] for x in json.loads(r.stdout)["rules"]]
     except Exception:
         results["palisade_rules"] = []
-    # ---- palisade
+    # ---- fast tools, timed in interleaved rounds so that load changes hit them alike
+    fast = []  # name, cmd, out, env, parser, label, runs
     if want("palisade"):
         if not PALISADE.exists():
             notes.append(f"palisade binary missing at {PALISADE}")
             results["tools"]["palisade"] = {"error": "binary missing"}
         else:
-            print("palisade ...", flush=True)
             base = [str(PALISADE), "scan", "--no-store", "--format", "json", "--no-progress", "--fail-on", "critical"]
             sh(base + [str(CORPUS / "pystdlib")], OUT / "palisade-warm.json", penv)
-            walls, rsss, rcs = [], [], []
-            for r in range(runs):
-                w, rss, rc = sh(base + [str(CORPUS)], OUT / "palisade.json", penv)
-                walls.append(w); rsss.append(rss); rcs.append(rc)
-            try:
-                f = parse_palisade(OUT / "palisade.json", CORPUS)
-            except Exception as e:
-                f = None
-                notes.append(f"palisade output unparsable: {e}")
-            e = record("palisade", corpus_mb, walls, max(rsss), f, rc=rcs, label=f"all rules, {os.cpu_count()} threads")
-            w, rss, rc = sh(base + ["--threads", "1", str(CORPUS)], OUT / "palisade-t1.json", penv)
-            record("palisade --threads 1", corpus_mb, [w], rss, None, rc=[rc], label="single thread, 1 run")
-            if any(c not in (0, 1) for c in rcs):
-                notes.append(f"palisade exit codes {rcs}: see {OUT / 'palisade.stderr'}")
-
-    # ---- kingfisher
+            fast.append(("palisade", base + [str(CORPUS)], OUT / "palisade.json", penv, parse_palisade,
+                         f"all rules, one thread per core ({os.cpu_count()})"))
+            fast.append(("palisade --threads 1", base + ["--threads", "1", str(CORPUS)], OUT / "palisade-t1.json",
+                         penv, None, "all rules, single thread"))
     if want("kingfisher"):
         kf = paths["kingfisher"]
         if not kf:
             results["tools"]["kingfisher"] = {"error": "not installed"}
             notes.append("kingfisher: not installed (pip install kingfisher-bin failed?)")
         else:
-            print("kingfisher ...", flush=True)
             kbase = [str(kf), "--no-update-check", "-q", "scan", "--no-validate", "--git-history", "none",
                      "--format", "json", "--no-dedup"]
             kenv = {"KF_RULE_CACHE_DIR": str(TOOLS_DIR / "kf-rule-cache")}
             sh(kbase + [str(CORPUS / "pystdlib")], OUT / "kingfisher-warm.json", kenv)  # compiles the rule cache
-            walls, rsss, rcs = [], [], []
-            for r in range(runs):
-                w, rss, rc = sh(kbase + [str(CORPUS)], OUT / "kingfisher.json", kenv)
-                walls.append(w); rsss.append(rss); rcs.append(rc)
+            fast.append(("kingfisher", kbase + [str(CORPUS)], OUT / "kingfisher.json", kenv, parse_kingfisher,
+                         "--no-validate, all rules (--rule all), -j 2 (default), --no-dedup"))
+    if want("rg") and paths["rg"]:
+        fast.append(("rg literal", [paths["rg"], "-c", "--no-ignore", "--hidden", "--no-messages", "-F", "-e",
+                                    "zq9JQQJ9kv", str(CORPUS)], OUT / "rg-literal.out", None, None,
+                     "walk+read floor: rg -c --no-ignore --hidden -F with one rare literal"))
+    timing = {spec[0]: ([], [], [], []) for spec in fast}  # walls, rss, rc, cpu
+    for r in range(runs):
+        print(f"round {r + 1}/{runs}: " + ", ".join(spec[0] for spec in fast), flush=True)
+        for name, cmd, out, env, _, _ in fast:
+            w, rss, rc = sh(cmd, out, env)
+            t = timing[name]
+            t[0].append(w); t[1].append(rss); t[2].append(rc); t[3].append(LAST_CPU[0])
+    for name, cmd, out, env, parser, label in fast:
+        walls, rsss, rcs, cpus = timing[name]
+        f = None
+        if parser:
             try:
-                f = parse_kingfisher(OUT / "kingfisher.json", CORPUS)
+                f = parser(out, CORPUS)
             except Exception as e:
-                f = None
-                notes.append(f"kingfisher output unparsable: {e}")
-            record("kingfisher", corpus_mb, walls, max(rsss), f, rc=rcs,
-                   label="--no-validate, all rules (--rule all), -j 2, --no-dedup")
+                notes.append(f"{name} output unparsable: {e}")
+        ok = {"palisade": (0, 1), "kingfisher": (0, 200, 205), "rg literal": (0, 1)}.get(name.split(" --")[0], (0, 1))
+        if any(c not in ok for c in rcs):
+            notes.append(f"{name}: exit codes {rcs}, see {out.with_suffix('.stderr')}")
+        record(name, corpus_mb, walls, max(rsss), f, rc=rcs, label=label, cpus=cpus)
 
     # ---- rg references
     if want("rg"):
@@ -829,25 +843,40 @@ def run_all() -> None:
         if not rg:
             results["tools"]["rg"] = {"error": "not installed"}
         else:
-            print("rg ...", flush=True)
+            print("rg unions ...", flush=True)
             union, npats, skipped = rg_union()
             (OUT / "rg-union.txt").write_text(union)
+            planted_rules = set()
+            for f in FORMATS:
+                planted_rules |= set(f[1].split("|"))
+            union2, npats2, _ = rg_union(lambda rid: rid in planted_rules)
+            (OUT / "rg-union-planted.txt").write_text(union2)
             if skipped:
                 notes.append(f"rg union: {len(skipped)} palisade patterns rg cannot compile were left out: {skipped}")
             rbase = [rg, "-c", "--no-ignore", "--hidden", "--no-messages"]
-            walls, rsss = [], []
-            for r in range(runs):
-                w, rss, rc = sh(rbase + ["--regex-size-limit", "1G", "--dfa-size-limit", "1G", "-f",
-                                         str(OUT / "rg-union.txt"), str(CORPUS)], OUT / "rg-union.out")
-                walls.append(w); rsss.append(rss)
-            cnt = sum(int(l.rsplit(":", 1)[1]) for l in (OUT / "rg-union.out").read_text().splitlines() if ":" in l)
-            record("rg union", corpus_mb, walls, max(rsss), None, label=f"{npats} palisade regexes, ASCII, 1 union",
-                   extra={"matching_lines": cnt})
-            walls, rsss = [], []
-            for r in range(runs):
-                w, rss, rc = sh(rbase + ["-F", "-e", "zq9JQQJ9kv", str(CORPUS)], OUT / "rg-literal.out")
-                walls.append(w); rsss.append(rss)
-            record("rg literal", corpus_mb, walls, max(rsss), None, label="walk+read floor: one rare literal")
+            for name, ufile, desc in (("rg union all", OUT / "rg-union.txt", f"{npats} palisade regexes"),
+                                      ("rg union planted", OUT / "rg-union-planted.txt",
+                                       f"the {npats2} palisade regexes of the planted formats")):
+                cmd = rbase + ["--regex-size-limit", "1G", "--dfa-size-limit", "1G", "-f", str(ufile)]
+                cal = make_subset("rg-cal", 2, files_sorted)
+                cal_mb = tree_size(cal)[1] / MB
+                w, _, _ = sh(cmd + [str(cal)], OUT / "rg-cal.out", timeout=600)
+                est = corpus_mb / (cal_mb / max(w, 1e-3))
+                if est <= 60:
+                    root, mb, nrun, label = CORPUS, corpus_mb, runs, f"{desc}, ASCII, one union"
+                else:
+                    sub = max(2.0, cal_mb / max(w, 1e-3) * 30)
+                    root = make_subset("rg-" + name.split()[-1], sub, files_sorted)
+                    mb, nrun = tree_size(root)[1] / MB, 1
+                    label = f"{desc}, ASCII, one union; SUBSET first {mb:.1f} MB (est. full run {est:.0f} s), 1 run"
+                out = OUT / (name.replace(" ", "-") + ".out")
+                walls, rsss, cpus = [], [], []
+                for r in range(nrun):
+                    w, rss, rc = sh(cmd + [str(root)], out, timeout=900)
+                    walls.append(w); rsss.append(rss); cpus.append(LAST_CPU[0])
+                cnt = sum(int(l.rsplit(":", 1)[1]) for l in out.read_text().splitlines()
+                          if ":" in l and l.rsplit(":", 1)[1].isdigit())
+                record(name, mb, walls, max(rsss), None, label=label, extra={"matching_lines": cnt}, cpus=cpus)
 
     pod = planted_only_dir(planted)
 
@@ -872,10 +901,10 @@ def run_all() -> None:
                 mb = tree_size(root)[1] / MB
                 label = f"SUBSET: first {mb:.0f} MB of the corpus (est. full run {est_full:.0f} s)"
                 nrun = 1
-            walls, rsss, rcs = [], [], []
+            walls, rsss, rcs, cpus = [], [], [], []
             for r in range(nrun):
                 w, rss, rc = sh([str(rs), str(root)], OUT / "ripsecrets.out")
-                walls.append(w); rsss.append(rss); rcs.append(rc)
+                walls.append(w); rsss.append(rss); rcs.append(rc); cpus.append(LAST_CPU[0])
             f = parse_ripsecrets(OUT / "ripsecrets.out", root)
             scope = None if root == CORPUS else {rel for rel in files_sorted if (root / rel).exists()}
             rf = f
@@ -884,7 +913,7 @@ def run_all() -> None:
                 rf = parse_ripsecrets(OUT / "ripsecrets-planted.out", pod)
                 label += "; recall measured on the planted files only"
             record("ripsecrets", mb, walls, max(rsss), f, scope_files=scope, label=label + f"; {nrun} run(s)",
-                   recall_findings=rf, rc=rcs)
+                   recall_findings=rf, rc=rcs, cpus=cpus)
 
     # ---- detect-secrets
     if want("detect-secrets"):
@@ -902,13 +931,14 @@ def run_all() -> None:
             root = make_subset("detect-secrets", sub_mb, files_sorted) if sub_mb < corpus_mb else CORPUS
             mb = tree_size(root)[1] / MB
             w, rss, rc = sh([str(ds), "scan", "--all-files", "."], OUT / "detect-secrets.json", cwd=root)
+            ds_cpu = LAST_CPU[0]
             f = parse_detect_secrets(OUT / "detect-secrets.json", root)
             sh([str(ds), "scan", "--all-files", "."], OUT / "detect-secrets-planted.json", cwd=pod)
             rf = parse_detect_secrets(OUT / "detect-secrets-planted.json", pod)
             scope = None if root == CORPUS else {rel for rel in files_sorted if (root / rel).exists()}
             record("detect-secrets", mb, [w], rss, f, scope_files=scope,
                    label=f"SUBSET: first {mb:.1f} MB of the corpus, 1 run; recall measured on the planted files only",
-                   recall_findings=rf, rc=[rc])
+                   recall_findings=rf, rc=[rc], cpus=[ds_cpu])
 
     report(results)
 
@@ -917,7 +947,8 @@ def report(results: dict) -> None:
     tools = results["tools"]
     pal = tools.get("palisade", {})
     pal_speed = pal.get("mb_per_s")
-    hdr = f"{'tool':22s} {'MB':>7s} {'wall s':>8s} {'MB/s':>8s} {'RSS MB':>7s} {'recall%':>8s} {'other':>7s}  {'palisade/x':>10s}"
+    hdr = (f"{'tool':22s} {'MB':>7s} {'wall s':>8s} {'MB/s':>8s} {'CPU s':>7s} {'RSS MB':>7s} {'recall%':>8s} "
+           f"{'other':>7s}  {'palisade/x':>10s}")
     lines = ["", "=" * len(hdr), f"secrets-scanning benchmark: corpus {results['corpus_mb']} MB, "
              f"{results['corpus_files']} files, {results['planted']} planted secrets, {results['nproc']} cores",
              "=" * len(hdr), hdr, "-" * len(hdr)]
@@ -929,10 +960,13 @@ def report(results: dict) -> None:
         if pal_speed and e.get("mb_per_s") and name != "palisade":
             ratio = f"{pal_speed / e['mb_per_s']:.2f}x"
         rec = e.get("recall")
-        lines.append(f"{name:22s} {e['mb']:7.1f} {e['wall_s']:8.2f} {e['mb_per_s']:8.2f} "
+        cpu = f"{e['cpu_s']:7.2f}" if e.get("cpu_s") else f"{'':7s}"
+        lines.append(f"{name:22s} {e['mb']:7.1f} {e['wall_s']:8.2f} {e['mb_per_s']:8.2f} {cpu} "
                      f"{(e.get('peak_rss_mb') or 0):7.0f} {('%.1f' % rec) if rec is not None else 'n/a':>8s} "
                      f"{(str(e['other_hits']) if 'other_hits' in e else ('(' + str(e['matching_lines']) + ')' if 'matching_lines' in e else 'n/a')):>7s}  {ratio:>10s}")
     lines.append("-" * len(hdr))
+    lines.append(f"  load average at start {tuple(round(x, 2) for x in results.get('loadavg_start', ()))}, "
+                 f"at end {tuple(round(x, 2) for x in os.getloadavg())}; wall = median of runs, CPU = user+sys")
     for name, e in tools.items():
         if e.get("label"):
             lines.append(f"  {name}: {e['label']}")
@@ -947,6 +981,12 @@ def report(results: dict) -> None:
         results["speed_ratio_vs_fastest_peer"] = {"peer": fastest, "ratio": round(ratio, 2)}
         lines.append(f"TARGET speed >= 3x fastest peer ({fastest}): palisade is {ratio:.2f}x -> "
                      f"{'MET' if ratio >= 3 else 'NOT MET'}")
+        pe = peers[fastest]
+        if pal.get("cpu_s") and pe.get("cpu_s"):
+            cr = (pal["mb"] / pal["cpu_s"]) / (pe["mb"] / pe["cpu_s"])
+            results["cpu_ratio_vs_fastest_peer"] = round(cr, 2)
+            lines.append(f"       per CPU second (less sensitive to load): palisade {pal['mb'] / pal['cpu_s']:.0f} MB/CPU-s, "
+                         f"{fastest} {pe['mb'] / pe['cpu_s']:.0f} MB/CPU-s = {cr:.2f}x")
     if pal.get("recall") is not None:
         lines.append(f"TARGET recall >= 99%: palisade {pal['recall']}% ({pal['found']}/{pal['planted_in_scope']}) -> "
                      f"{'MET' if pal['recall'] >= 99 else 'NOT MET'}")
