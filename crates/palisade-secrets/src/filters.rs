@@ -111,6 +111,11 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if trimmed.is_empty() || PLACEHOLDER_VALUES.contains(&trimmed) {
         return true;
     }
+    // `secret123`, `test1`, `password2024`: a placeholder word plus a counter.
+    let word = trimmed.trim_end_matches(|c: char| c.is_ascii_digit());
+    if word.len() < trimmed.len() && PLACEHOLDER_VALUES.contains(&word) {
+        return true;
+    }
     if PLACEHOLDER_FRAGMENTS.iter().any(|f| trimmed.contains(f)) {
         return true;
     }
