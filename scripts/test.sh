@@ -41,7 +41,8 @@ for crate in palisade-domain palisade-secrets palisade-git palisade-scanner pali
     exit 1
   fi
 done
-echo "==> cargo nextest run"
-cargo nextest run --workspace --no-fail-fast
+# Doc tests first: nextest's summary should be the run's closing line.
 echo "==> doc tests"
 cargo test --workspace --doc --quiet
+echo "==> cargo nextest run"
+cargo nextest run --workspace --no-fail-fast
