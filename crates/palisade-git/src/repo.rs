@@ -58,6 +58,28 @@ impl Repo {
         &self.path
     }
 
+    /// The top of the working tree, or `None` for a bare repository.
+    /// History paths are relative to it.
+    pub fn work_tree(&self) -> Result<Option<PathBuf>, GitError> {
+        let out = GitCommand::new(
+            &self.path,
+            &["rev-parse", "--is-bare-repository", "--show-toplevel"],
+        )
+        .output()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut lines = text.lines();
+        if lines.next() == Some("true") {
+            return Ok(None);
+        }
+        if !out.status.success() {
+            return Err(out.failure());
+        }
+        match lines.next() {
+            Some(top) if !top.is_empty() => Ok(Some(PathBuf::from(top))),
+            _ => Ok(None),
+        }
+    }
+
     /// The commit `HEAD` points at, or `None` in a repository with no commits
     /// yet (or whose `HEAD` names a missing branch).
     pub fn head_commit(&self) -> Result<Option<String>, GitError> {

@@ -122,7 +122,11 @@ pub fn scan_history(
         }
     }
 
-    // Uncommitted and modified files: blobs already read from history are skipped.
-    walk_into(root, opts, &map, &counters, &errors, progress);
+    // Uncommitted and modified files: blobs already read from history are
+    // skipped. The walk starts at the top of the working tree so its paths
+    // match history's; a bare repository has no working tree.
+    if let Some(top) = repo.work_tree()? {
+        walk_into(&top, opts, &map, &counters, &errors, progress);
+    }
     Ok(finish(opts, map, &counters, errors, commit))
 }

@@ -60,3 +60,27 @@ fn history_on_a_plain_folder_is_a_clear_error() {
     assert!(r.stderr.contains("not a git repository"), "{}", r.stderr);
     assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
 }
+
+/// A subfolder scans the whole repository, with paths from its top; a bare
+/// clone has no working tree to walk and still yields the history finding.
+#[test]
+fn subfolder_and_bare_clone() {
+    let env = Env::new();
+    let repo = env.path("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    env.write("repo/src/app/config.py", &format!("T = \"{GH_TOKEN}\"\n"));
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "init"]);
+    let (code, json) = env.scan_json(&["--no-store", "--history", env.path("repo/src").to_str().unwrap()]);
+    assert_eq!(code, 1, "{json:#}");
+    let locs = json["findings"][0]["locations"].as_array().unwrap();
+    assert_eq!(locs.len(), 1, "{json:#}");
+    assert_eq!(locs[0]["path"], "src/app/config.py");
+
+    git(env.dir.path(), &["clone", "-q", "--bare", "repo", "bare.git"]);
+    let (code, json) = env.scan_json(&["--no-store", "--history", env.path("bare.git").to_str().unwrap()]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["findings"][0]["locations"][0]["path"], "src/app/config.py");
+    assert_eq!(json["scan"]["files"], 1, "only the history blob: {json:#}");
+}
