@@ -125,8 +125,11 @@ pub fn scan_history(
     // Uncommitted and modified files: blobs already read from history are
     // skipped. The walk starts at the top of the working tree so its paths
     // match history's; a bare repository has no working tree.
-    if let Some(top) = repo.work_tree()? {
-        walk_into(&top, opts, &map, &counters, &errors, progress);
+    // Failing to find it loses only that part: history findings still count.
+    match repo.work_tree() {
+        Ok(Some(top)) => walk_into(&top, opts, &map, &counters, &errors, progress),
+        Ok(None) => {}
+        Err(e) => push_error(&errors, "working tree", &e.to_string()),
     }
     Ok(finish(opts, map, &counters, errors, commit))
 }
