@@ -10,19 +10,34 @@
 //!   across rescans so triage survives them.
 //! - [`Severity`], [`Confidence`], [`TriageState`]: closed vocabularies.
 //! - [`Finding`] and [`Location`]: what a scan reports, secret already redacted.
+//! - [`ConnectorConfig`], [`ConnectorName`], [`OrgName`]: a connector minus its
+//!   credential, with the naming rules users know from the Azure portal.
+//! - [`Resource`] and [`ResourceKey`]: the discovered estate (inventory).
 
+mod ado_url;
 mod blob;
+mod connector;
 mod finding;
 mod fingerprint;
+mod inventory;
 mod rule_id;
 mod scan;
 mod severity;
 mod time;
 mod triage;
 
+pub use ado_url::{AdoTarget, AdoUrl, AdoUrlError, AdoUrlErrorKind, HostForm};
 pub use blob::{BlobId, BlobIdError};
+pub use connector::{
+    AuthConfig, ConnectorConfig, ConnectorName, Deployment, NameError, OrgName, OrgSelection,
+};
 pub use finding::{CommitInfo, Finding, Location};
 pub use fingerprint::{FindingId, FindingIdError, FingerprintKey, SecretHash, redact_preview};
+pub use inventory::{
+    AgentPool, BranchPolicy, Environment, ForkSettings, Organization, Pipeline, PipelinePermission,
+    PipelineProcess, PipelineVariable, PolicyScope, Project, ProjectSettings, Repository, Resource,
+    ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection, VariableGroup, VariableGroupVariable,
+};
 pub use rule_id::{RuleId, RuleIdError};
 pub use scan::{ScanError, ScanStatus, ScanSummary, TargetKind};
 pub use severity::{Confidence, Severity, UnknownLevel};
