@@ -1,0 +1,8 @@
+//! Discovery against a small fake organization served on loopback, built
+//! from ADO's real example bodies (REST spec `httpExamples`) plus spec-shaped
+//! bodies for endpoints without examples (build definitions, general
+//! settings, secure files, environments, pools, connectionData).
+// TODO(test): against the full palisade-ado-sim (added separately).
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod fake_org;
