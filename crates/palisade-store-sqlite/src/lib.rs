@@ -14,6 +14,8 @@
 //! reopened) are dated `finished_at` (or `started_at` when absent): when the
 //! scan result was known.
 
+mod inventory;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::str::FromStr;
@@ -21,11 +23,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    BlobId, CommitInfo, Confidence, Finding, FindingId, Location, RuleId, ScanError, ScanStatus, ScanSummary,
-    SecretHash, Severity, TargetKind, Timestamp, TriageState,
+    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource,
+    ResourceKind, RuleId, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity, TargetKind,
+    Timestamp, TriageState,
 };
 use palisade_store::{
-    FindingFilter, RecordOutcome, Result, Store, StoreError, StoredFinding, StoredLocation, Triage,
+    ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
+    FindingFilter, ListingOutcome, RecordOutcome, ResourceFilter, Result, Store, StoreError, StoredFinding,
+    StoredLocation, StoredResource, Triage,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -744,6 +749,96 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn create_connector(
+        &self,
+        id: &ConnectorId,
+        config: &ConnectorConfig,
+        sealed_credential: Option<&[u8]>,
+        at: Timestamp,
+    ) -> Result<ConnectorRecord> {
+        inventory::save_connector(&self.pool, id, config, sealed_credential, at, true).await
+    }
+
+    async fn update_connector(
+        &self,
+        id: &ConnectorId,
+        config: &ConnectorConfig,
+        sealed_credential: Option<&[u8]>,
+        at: Timestamp,
+    ) -> Result<ConnectorRecord> {
+        inventory::save_connector(&self.pool, id, config, sealed_credential, at, false).await
+    }
+
+    async fn get_connector(&self, name_or_id: &str) -> Result<ConnectorRecord> {
+        inventory::get_connector(&self.pool, name_or_id).await
+    }
+
+    async fn list_connectors(&self) -> Result<Vec<ConnectorRecord>> {
+        inventory::list_connectors(&self.pool).await
+    }
+
+    async fn delete_connectors(&self, ids: &[ConnectorId]) -> Result<u64> {
+        inventory::delete_connectors(&self.pool, ids).await
+    }
+
+    async fn connector_credential(&self, id: &ConnectorId) -> Result<Option<Vec<u8>>> {
+        inventory::connector_credential(&self.pool, id).await
+    }
+
+    async fn set_connector_credential(&self, id: &ConnectorId, sealed: &[u8], at: Timestamp) -> Result<()> {
+        inventory::set_connector_credential(&self.pool, id, sealed, at).await
+    }
+
+    async fn claim_org(&self, connector: &ConnectorId, org: &OrgName, at: Timestamp) -> Result<bool> {
+        inventory::claim_org(&self.pool, connector, org, at).await
+    }
+
+    async fn begin_discovery(&self, connector: &ConnectorId, at: Timestamp) -> Result<DiscoveryRun> {
+        inventory::begin_discovery(&self.pool, connector, at).await
+    }
+
+    async fn listing_done(&self, run: &DiscoveryRunId, listing_key: &str) -> Result<bool> {
+        inventory::listing_done(&self.pool, run, listing_key).await
+    }
+
+    async fn record_listing(
+        &self,
+        run: &DiscoveryRunId,
+        connector: &ConnectorId,
+        scope: &Scope,
+        kinds: &[ResourceKind],
+        resources: &[Resource],
+        org_id: &str,
+        at: Timestamp,
+    ) -> Result<ListingOutcome> {
+        inventory::record_listing(&self.pool, run, connector, scope, kinds, resources, org_id, at).await
+    }
+
+    async fn finish_discovery(
+        &self,
+        run: &DiscoveryRunId,
+        outcome: &DiscoveryOutcome,
+        at: Timestamp,
+    ) -> Result<DiscoveryRunSummary> {
+        inventory::finish_discovery(&self.pool, run, outcome, at).await
+    }
+
+    async fn list_discovery_runs(
+        &self,
+        connector: &ConnectorId,
+        limit: u32,
+    ) -> Result<Vec<DiscoveryRunSummary>> {
+        inventory::list_discovery_runs(&self.pool, connector, limit).await
+    }
+
+    async fn list_resources(&self, filter: &ResourceFilter) -> Result<Vec<StoredResource>> {
+        inventory::list_resources(&self.pool, filter).await
+    }
+
+    async fn resource_counts(&self, connector: Option<&ConnectorId>) -> Result<BTreeMap<ResourceKind, u64>> {
+        inventory::resource_counts(&self.pool, connector).await
     }
 }
 

@@ -11,20 +11,41 @@
 //! - Triage belongs to a finding id and is never overwritten by a rescan,
 //!   except that `fixed` findings seen again are reopened.
 //! - No secret in clear is ever stored: findings carry a keyed id, an unkeyed
-//!   `sha256:` (the portable allowlist value) and a redacted preview.
+//!   `sha256:` (the portable allowlist value) and a redacted preview;
+//!   connector credentials are stored only as sealed by `palisade-vault`.
+//! - One connector per name (ignoring case) and per organization: both are
+//!   unique constraints, so concurrent creates cannot both win.
+//! - [`Store::record_listing`] is one transaction and idempotent: recording
+//!   the same listing again changes nothing but `last_seen_at`, which is how a
+//!   resumed discovery stays exact. Resources are never deleted by discovery,
+//!   only marked removed (and restored when seen again).
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    Confidence, Finding, FindingId, Location, RuleId, ScanSummary, SecretHash, Severity, Timestamp,
-    TriageState,
+    Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource, ResourceKind, RuleId,
+    ScanSummary, Scope, SecretHash, Severity, Timestamp, TriageState,
 };
 use serde::Serialize;
+
+mod connector;
+
+pub use connector::{
+    ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
+    DiscoveryStatus, ListingOutcome, PreparedResource, ResourceFilter, StoredResource, kind_order_sql,
+    listing_key, name_conflict, new_connector_id, org_conflict, prepare_listing,
+};
 
 /// Errors callers can branch on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found: {0}")]
     NotFound(String),
+    /// The change would break a uniqueness rule; the message says which and
+    /// how to fix it.
+    #[error("{0}")]
+    Conflict(String),
     /// The database was initialised with another master key: ids and
     /// encrypted values would not match.
     #[error(
@@ -150,4 +171,95 @@ pub trait Store: Send + Sync {
 
     /// Triage history of a finding, oldest first.
     async fn triage_history(&self, id: FindingId) -> Result<Vec<Triage>>;
+
+    // ---- connectors ----
+
+    /// Saves a new connector with id `id` (from [`new_connector_id`]; the
+    /// credential is sealed bound to it). One transaction; refuses with
+    /// [`StoreError::Conflict`] a name already used (ignoring case) or an
+    /// organization already claimed by another connector.
+    async fn create_connector(
+        &self,
+        id: &ConnectorId,
+        config: &ConnectorConfig,
+        sealed_credential: Option<&[u8]>,
+        at: Timestamp,
+    ) -> Result<ConnectorRecord>;
+
+    /// Replaces a connector's configuration (same rules as create, itself
+    /// excepted). `None` keeps the stored credential.
+    async fn update_connector(
+        &self,
+        id: &ConnectorId,
+        config: &ConnectorConfig,
+        sealed_credential: Option<&[u8]>,
+        at: Timestamp,
+    ) -> Result<ConnectorRecord>;
+
+    /// A connector by id, or by name ignoring case.
+    async fn get_connector(&self, name_or_id: &str) -> Result<ConnectorRecord>;
+
+    /// Every connector, by name (ignoring case).
+    async fn list_connectors(&self) -> Result<Vec<ConnectorRecord>>;
+
+    /// Deletes connectors with their inventory and discovery runs, all or
+    /// nothing: an unknown id deletes none and is [`StoreError::NotFound`].
+    async fn delete_connectors(&self, ids: &[ConnectorId]) -> Result<u64>;
+
+    /// The sealed credential of a connector, if it has one.
+    async fn connector_credential(&self, id: &ConnectorId) -> Result<Option<Vec<u8>>>;
+
+    /// Replaces the sealed credential (e.g. a rotated refresh token).
+    async fn set_connector_credential(&self, id: &ConnectorId, sealed: &[u8], at: Timestamp) -> Result<()>;
+
+    /// Claims an organization found by discovery for `connector`. `false`
+    /// when another connector has it (the claim of `connector` itself is `true`).
+    async fn claim_org(&self, connector: &ConnectorId, org: &OrgName, at: Timestamp) -> Result<bool>;
+
+    // ---- discovery ----
+
+    /// Starts a discovery run, or takes up the connector's unfinished one
+    /// (`resumed: true`).
+    async fn begin_discovery(&self, connector: &ConnectorId, at: Timestamp) -> Result<DiscoveryRun>;
+
+    /// Whether the listing `listing_key` (see [`listing_key`]) was recorded in the run.
+    async fn listing_done(&self, run: &DiscoveryRunId, listing_key: &str) -> Result<bool>;
+
+    /// Records a complete listing of `kinds` in `scope`, in one transaction:
+    /// upserts its resources, marks the scope's other resources of those
+    /// kinds removed, and records the listing as done for the run.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_listing(
+        &self,
+        run: &DiscoveryRunId,
+        connector: &ConnectorId,
+        scope: &Scope,
+        kinds: &[ResourceKind],
+        resources: &[Resource],
+        org_id: &str,
+        at: Timestamp,
+    ) -> Result<ListingOutcome>;
+
+    /// Ends a running discovery run.
+    async fn finish_discovery(
+        &self,
+        run: &DiscoveryRunId,
+        outcome: &DiscoveryOutcome,
+        at: Timestamp,
+    ) -> Result<DiscoveryRunSummary>;
+
+    /// The connector's discovery runs, newest first.
+    async fn list_discovery_runs(
+        &self,
+        connector: &ConnectorId,
+        limit: u32,
+    ) -> Result<Vec<DiscoveryRunSummary>>;
+
+    // ---- inventory ----
+
+    /// Ordered by kind (as [`ResourceKind::ALL`]), then name, then key.
+    async fn list_resources(&self, filter: &ResourceFilter) -> Result<Vec<StoredResource>>;
+
+    /// Resources not marked removed, per kind.
+    async fn resource_counts(&self, connector: Option<&ConnectorId>) -> Result<BTreeMap<ResourceKind, u64>>;
 }

@@ -5,6 +5,7 @@
 //! tests. `PostgreSQL` tests are never skipped: without a server at
 //! `PALISADE_TEST_POSTGRES_URL` they fail, saying so.
 
+mod connectors;
 mod fixtures;
 mod harness;
 mod stories;
@@ -46,4 +47,14 @@ story_tests!(
     not_found_errors,
     concurrent_record_scan_loses_nothing,
     crash_recovery,
+    connector_crud,
+    connector_conflicts,
+    concurrent_creates_one_org_one_wins,
+    connector_credentials,
+    bulk_delete_is_atomic_and_cascades,
+    discovery_tracks_changes_removals_and_restores,
+    discovery_resumes_unfinished_run,
+    discovery_runs_finish_and_list,
+    discovered_orgs_are_claimed_once,
+    ten_thousand_resources,
 );

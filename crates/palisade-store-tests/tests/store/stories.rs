@@ -7,6 +7,8 @@ use palisade_store::{FindingFilter, Store, StoreError, Triage};
 use crate::fixtures::{OTHER_TARGET, T0, TARGET, finding, id_of, loc, loc_in_commit, rule, running, scan};
 use crate::harness::Harness;
 
+pub use crate::connectors::*;
+
 pub async fn round_trip<H: Harness>(h: &H) {
     let store = h.open().await;
     let first = scan(TARGET, 0);
