@@ -449,8 +449,30 @@ impl AdoClient {
         url: &Url,
         query: &[(&str, String)],
     ) -> Result<T, AdoError> {
-        let reply = self.execute(ep, Method::GET, url, query, None).await?;
-        Self::parse(ep, &reply.body)
+        Ok(self.get_parsed(ep, url, query).await?.0)
+    }
+
+    /// A GET whose body must parse. A body that does not (a reply cut short)
+    /// is fetched again: GETs are idempotent, and two more tries are cheap
+    /// next to losing a listing.
+    async fn get_parsed<T: DeserializeOwned>(
+        &self,
+        ep: &Endpoint,
+        url: &Url,
+        query: &[(&str, String)],
+    ) -> Result<(T, Reply), AdoError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let reply = self.execute(ep, Method::GET, url, query, None).await?;
+            match Self::parse(ep, &reply.body) {
+                Ok(v) => return Ok((v, reply)),
+                Err(e) if tries < 3 => {
+                    tracing::warn!(endpoint = ep.name, error = %e, "malformed reply; fetching again");
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// A `{count, value}` list, following `x-ms-continuationtoken` to the
@@ -469,8 +491,7 @@ impl AdoClient {
             if let Some(t) = &token {
                 q.push(("continuationToken", t.clone()));
             }
-            let reply = self.execute(ep, Method::GET, url, &q, None).await?;
-            let list: List<T> = Self::parse(ep, &reply.body)?;
+            let (list, reply): (List<T>, _) = self.get_parsed(ep, url, &q).await?;
             out.extend(list.value);
             let next = reply
                 .headers
@@ -514,8 +535,7 @@ impl AdoClient {
             let mut q = query.to_vec();
             q.push((top_name, want.to_string()));
             q.push((skip_name, out.len().to_string()));
-            let reply = self.execute(ep, Method::GET, url, &q, None).await?;
-            let list: List<T> = Self::parse(ep, &reply.body)?;
+            let (list, _reply): (List<T>, _) = self.get_parsed(ep, url, &q).await?;
             let n = list.value.len();
             out.extend(list.value);
             if n < want || n == 0 || limit.is_some_and(|l| out.len() >= l) {

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
 use futures_util::stream;
 use palisade_ado::models::{BuildDefinition, GitRepository, TeamProject};
 use palisade_ado::{AdoClient, AdoError, RateStats};
@@ -316,12 +317,16 @@ pub async fn discover(
     report_progress(done.load(Ordering::Relaxed));
 
     let repos = repos.as_deref();
-    let mut walks = stream::iter(todo)
-        .map(|p| {
+    let walks = todo
+        .into_iter()
+        // Boxed as `Send` so callers can spawn the whole walk (a plain
+        // closure-made future trips rustc's higher-ranked Send inference).
+        .map(|p| -> BoxFuture<'_, _> {
             let org_id = org_id.clone();
-            async move { walk_project(client, &org_id, &p, repos, options).await }
+            Box::pin(async move { walk_project(client, &org_id, &p, repos, options).await })
         })
-        .buffer_unordered(options.project_concurrency.max(1));
+        .collect::<Vec<_>>();
+    let mut walks = stream::iter(walks).buffer_unordered(options.project_concurrency.max(1));
     while let Some(walked) = walks.next().await {
         let (listing, resources, errors) = walked?;
         run.report.errors.extend(errors);
@@ -440,12 +445,18 @@ async fn walk_project(
         );
     }
 
-    let mut lookups = stream::iter(targets)
-        .map(|(rtype, rid)| async move {
-            let r = client.pipeline_permissions(pid, rtype, &rid).await;
-            (rtype, rid, r)
+    // Futures built up front (not by a closure inside the stream) so the
+    // walk stays `Send` for callers that spawn it.
+    let lookups: Vec<BoxFuture<'_, _>> = targets
+        .into_iter()
+        .map(|(rtype, rid)| -> BoxFuture<'_, _> {
+            Box::pin(async move {
+                let r = client.pipeline_permissions(pid, rtype, &rid).await;
+                (rtype, rid, r)
+            })
         })
-        .buffer_unordered(options.permission_concurrency.max(1));
+        .collect();
+    let mut lookups = stream::iter(lookups).buffer_unordered(options.permission_concurrency.max(1));
     while let Some((rtype, rid, r)) = lookups.next().await {
         match r {
             Ok(p) => out.push(map::pipeline_permission(&p, pid, rtype, &rid)),

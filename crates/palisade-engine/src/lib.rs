@@ -1,0 +1,81 @@
+//! Runs palisade's work against the [`Store`] trait, for the CLI now and the
+//! server later: connectors and discovery.
+//!
+//! - [`Engine::create_connector`] / [`Engine::update_connector`]: the
+//!   credential is tested (organization reachable, identity valid, required
+//!   scopes granted) before anything is saved, then sealed with the vault
+//!   (bound to the connector id) and stored; it is never returned.
+//! - [`Engine::client`]: an [`AdoClient`] for a stored connector, with the
+//!   credential opened only in memory; OAuth refresh tokens that rotate are
+//!   re-sealed and saved as they change.
+//! - [`Engine::discover`]: one discovery run over the connector's
+//!   organizations, writing each complete listing atomically; a run left
+//!   unfinished by a killed process is taken up where it stopped.
+
+mod connectors;
+mod credentials;
+mod discovery;
+mod error;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use palisade_ado::GovernorRegistry;
+use palisade_store::Store;
+use palisade_vault::Vault;
+
+pub use connectors::{ConnectorInput, CreateOutcome};
+pub use discovery::{DiscoverOptions, DiscoveryRunReport, OrgReport, ProgressFn};
+pub use error::EngineError;
+
+/// Network settings every client the engine builds shares.
+#[derive(Clone, Debug, Default)]
+pub struct NetOptions {
+    /// `host -> address` overrides (reach `{org}.visualstudio.com` on a
+    /// test server, or pin a host behind split DNS).
+    pub resolve: Vec<(String, SocketAddr)>,
+    /// Requests in flight per identity; `None`: the client's default.
+    pub max_concurrency: Option<usize>,
+}
+
+/// Connectors and discovery over a store and a vault.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    vault: Arc<Vault>,
+    net: NetOptions,
+    /// One rate budget per identity, shared by every client built here.
+    governors: Arc<GovernorRegistry>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("store", &self.store.backend())
+            .field("net", &self.net)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, vault: Vault, net: NetOptions) -> Self {
+        Self {
+            store,
+            vault: Arc::new(vault),
+            net,
+            governors: Arc::new(GovernorRegistry::default()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+/// Now, for store timestamps.
+fn now() -> palisade_domain::Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    palisade_domain::Timestamp::from_millis(ms)
+}
