@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: builds palisade, creates a repository with planted fake secrets
-# (examples/make-demo-repo.sh), scans its whole history into the embedded
-# SQLite store, and shows the findings, triage and a rescan.
+# The demo: builds palisade, starts the Azure DevOps simulator, connects and
+# discovers its organization, then creates a repository with planted fake
+# secrets (examples/make-demo-repo.sh), scans its whole history into the
+# embedded SQLite store, and shows the findings, triage and a rescan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,22 @@ export PALISADE_DATABASE_URL="$demo/palisade.db" PALISADE_KEY_FILE="$demo/key"
 bash examples/make-demo-repo.sh "$demo/repo" >/dev/null
 
 step() { printf '\n==> %s\n$ %s\n' "$1" "${*:2}"; "${@:2}" || true; }
+
+# A simulated Azure DevOps estate (two organizations, real git contents) on a loopback port.
+"$bin" sim >"$demo/sim.log" 2>&1 &
+sim_pid=$!
+trap 'kill $sim_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do grep -q "listening on" "$demo/sim.log" 2>/dev/null && break; sleep 0.2; done
+ado=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$demo/sim.log" | head -n1)
+echo "ADO simulator at $ado"
+# The demo PAT of the simulator's contoso fixture, passed on stdin: never on a command line.
+echo palisade-demo-pat-7Hq2Vx9LmC4RtB8nKz3W | step "connect the contoso organization (the PAT is tested, then sealed)" \
+  "$bin" connector create ado-contoso --org contoso --pat-stdin --api-url "$ado" --profile-url "$ado" --login-url "$ado"
+step "discover the estate: projects, repos, pipelines, policies, service connections, permissions" \
+  "$bin" discover ado-contoso --no-progress
+step "the inventory" "$bin" inventory --kind repository,service-connection,pipeline-permission
+step "act on the estate: recent commits" "$bin" ado commits --repo "$ado/contoso/Web/_git/web-frontend" --top 3
+step "sync health of the connector" "$bin" connector show ado-contoso
 
 step "scan the working tree: the committed files look clean apart from one connection string" \
   "$bin" scan --no-store "$demo/repo"

@@ -27,13 +27,20 @@ pub struct GlobalArgs {
     /// Default: palisade.db in the user's data directory.
     #[arg(long, global = true, env = "PALISADE_DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
-    /// File holding the 32-byte key for fingerprints (created on first use).
+    /// File holding the 32-byte installation key (created on first use): it
+    /// keys finding fingerprints, and connector credentials are sealed with a
+    /// key derived from it unless `PALISADE_MASTER_KEY` (base64 of 32 bytes)
+    /// is set, in which case that key seals them instead.
     /// Default: `key` in the user's data directory.
     #[arg(long, global = true, env = "PALISADE_KEY_FILE", hide_env_values = true)]
     pub key_file: Option<PathBuf>,
     /// More logging on stderr (-v info, -vv debug). `PALISADE_LOG` overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Connect to HOST:PORT at ADDR instead of what DNS says, like curl's
+    /// --resolve (repeatable), e.g. `contoso.visualstudio.com:443:10.0.0.5`.
+    #[arg(long, global = true, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve, hide_short_help = true)]
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +53,415 @@ pub enum Command {
     Findings(FindingsArgs),
     /// List recorded scans.
     Scans(ScansArgs),
+    /// Run the Azure DevOps simulator (for the demo, benchmarks and trials).
+    Sim(SimArgs),
+    /// Create, list, show, edit, test and delete Azure DevOps connectors.
+    ///
+    /// A connector is how palisade reaches one Azure DevOps organization (or
+    /// Server collection): its deployment, how it authenticates, and which
+    /// organizations discovery covers. Its credential is tested before it is
+    /// saved and is stored only sealed: with a key derived from the
+    /// installation key (--key-file), or with `PALISADE_MASTER_KEY` (base64 of
+    /// 32 bytes) when that is set. Secrets are never command-line arguments:
+    /// a PAT comes from --pat-stdin or `PALISADE_ADO_PAT`, a client secret
+    /// from --client-secret-stdin or `PALISADE_CLIENT_SECRET`.
+    Connector(ConnectorArgs),
+    /// Discover the Azure DevOps estate of connectors into the inventory.
+    ///
+    /// Exit 2 when a run failed, 0 otherwise (a partial run lists its errors).
+    Discover(DiscoverArgs),
+    /// List the discovered resources stored in the inventory.
+    Inventory(InventoryArgs),
+    /// Work with Azure DevOps through a connector: repositories, commits, pull
+    /// requests, wikis and work items.
+    Ado(AdoArgs),
+}
+
+/// Output format of connector, discovery, inventory and ADO commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthKind {
+    /// Personal access token (--pat-stdin or `PALISADE_ADO_PAT`).
+    Pat,
+    /// Sign in as a user in the browser (Entra authorization code flow with PKCE).
+    #[value(name = "oauth")]
+    OAuth,
+    /// An Entra application with a client secret (--client-secret-stdin or
+    /// `PALISADE_CLIENT_SECRET`).
+    ServicePrincipal,
+    /// A managed or workload identity proving itself with a federated token file.
+    ManagedIdentity,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectorArgs {
+    #[command(subcommand)]
+    pub command: ConnectorCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectorCommand {
+    /// Create a connector; its credential is tested first and nothing is
+    /// saved when the test fails.
+    Create(ConnectorCreateArgs),
+    /// List connectors with their last discovery.
+    List {
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Show a connector's settings and sync health (its last discovery runs).
+    Show {
+        name: String,
+        /// Discovery runs shown.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Change a connector's settings; a new credential (or a changed
+    /// organization or deployment) is tested before it is saved.
+    Edit(ConnectorEditArgs),
+    /// Test a stored connector's credential again.
+    Test {
+        name: String,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Delete connectors with their inventory and discovery runs, all or none.
+    Delete {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Do not ask for confirmation (required when stdin is not a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectorCreateArgs {
+    /// Connector name: starts with a letter, letters, numbers and hyphens,
+    /// 3-32 characters (e.g. ado-contoso).
+    #[arg(value_parser = parse_connector_name)]
+    pub name: palisade_domain::ConnectorName,
+    /// The organization (the part after dev.azure.com/), or the Server collection.
+    #[arg(long, value_parser = parse_org_name)]
+    pub org: palisade_domain::OrgName,
+    #[command(flatten)]
+    pub settings: ConnectorSettings,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectorEditArgs {
+    /// The connector to change (name or id).
+    pub name: String,
+    /// Rename the connector.
+    #[arg(long, value_parser = parse_connector_name)]
+    pub rename: Option<palisade_domain::ConnectorName>,
+    /// A new organization (the credential is tested against it).
+    #[arg(long, value_parser = parse_org_name)]
+    pub org: Option<palisade_domain::OrgName>,
+    #[command(flatten)]
+    pub settings: ConnectorSettings,
+}
+
+/// Settings shared by `connector create` and `connector edit`.
+#[derive(Debug, Args)]
+pub struct ConnectorSettings {
+    /// How the connector authenticates (create: default pat). On edit, giving
+    /// --auth asks for a new credential (e.g. `--auth oauth` signs in again).
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthKind>,
+    /// Entra tenant (id or domain) for oauth, service-principal and managed-identity.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Entra application (client) id for oauth, service-principal and managed-identity.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// File holding the federated token (managed-identity), read at each use.
+    #[arg(long)]
+    pub federated_token_file: Option<String>,
+    /// Discover these organizations too (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_parser = parse_org_name, group = "org_selection")]
+    pub orgs: Vec<palisade_domain::OrgName>,
+    /// Discover every organization the identity belongs to now.
+    #[arg(long, group = "org_selection")]
+    pub all_orgs: bool,
+    /// Discover every organization the identity belongs to at each run, so
+    /// new ones are picked up.
+    #[arg(long, group = "org_selection")]
+    pub all_orgs_and_future: bool,
+    /// Azure DevOps Server: where collections live, e.g. `https://host/tfs`.
+    #[arg(long, conflicts_with_all = ["api_url", "profile_url", "login_url"])]
+    pub server_url: Option<String>,
+    /// Azure DevOps Services API root (sovereign clouds, the simulator).
+    /// Default: `https://dev.azure.com`.
+    #[arg(long)]
+    pub api_url: Option<String>,
+    /// Profile and accounts API root. Default: `https://app.vssps.visualstudio.com`.
+    #[arg(long)]
+    pub profile_url: Option<String>,
+    /// Entra ID root. Default: `https://login.microsoftonline.com`.
+    #[arg(long)]
+    pub login_url: Option<String>,
+    /// Read the PAT from the first line of stdin (else `PALISADE_ADO_PAT`).
+    #[arg(long, conflicts_with = "client_secret_stdin")]
+    pub pat_stdin: bool,
+    /// Read the client secret from the first line of stdin (else `PALISADE_CLIENT_SECRET`).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// Seconds to wait for the browser sign-in of --auth oauth.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub auth_timeout: u64,
+    /// Save without testing the connection (offline set-up).
+    #[arg(long)]
+    pub skip_test: bool,
+    #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// Connectors to discover (default: the only one, if exactly one exists).
+    pub names: Vec<String>,
+    /// Discover every connector.
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
+    /// Projects walked at once per organization.
+    #[arg(long)]
+    pub project_concurrency: Option<usize>,
+    /// Run again every DURATION (e.g. 30m, 6h, 1d, 1h30m) until interrupted.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub every: Option<std::time::Duration>,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+    #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Only resources of this connector (name or id).
+    #[arg(long)]
+    pub connector: Option<String>,
+    /// Only these kinds (comma-separated or repeated): organization, project,
+    /// project-settings, repository, pipeline, branch-policy,
+    /// service-connection, variable-group, secure-file, environment,
+    /// agent-pool, pipeline-permission.
+    #[arg(long, value_delimiter = ',', value_parser = parse_kind)]
+    pub kind: Vec<palisade_domain::ResourceKind>,
+    /// Also list resources that discovery no longer finds.
+    #[arg(long)]
+    pub include_removed: bool,
+    #[arg(long, default_value_t = 1000)]
+    pub limit: u32,
+    #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoArgs {
+    #[command(subcommand)]
+    pub command: AdoCommand,
+}
+
+/// The connector an `ado` command uses.
+#[derive(Debug, Args)]
+pub struct ConnectorChoice {
+    /// Connector (name or id); may be omitted when exactly one exists.
+    #[arg(long, short)]
+    pub connector: Option<String>,
+    #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdoCommand {
+    /// List repositories.
+    Repos {
+        #[command(flatten)]
+        conn: ConnectorChoice,
+        /// Organization (default: the connector's).
+        #[arg(long, value_parser = parse_org_name)]
+        org: Option<palisade_domain::OrgName>,
+        /// Only repositories of this project.
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// List the newest commits of a branch.
+    Commits {
+        #[command(flatten)]
+        conn: ConnectorChoice,
+        /// PROJECT/REPO, or a repository URL in any Azure DevOps form.
+        #[arg(long)]
+        repo: String,
+        /// Branch (default: the repository's default branch).
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
+    /// Pull requests.
+    Pr {
+        #[command(subcommand)]
+        command: AdoPrCommand,
+    },
+    /// Wiki pages.
+    Wiki {
+        #[command(subcommand)]
+        command: AdoWikiCommand,
+    },
+    /// Work items.
+    Workitems {
+        #[command(subcommand)]
+        command: AdoWorkItemsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdoPrCommand {
+    /// Open a pull request; the source branch must exist.
+    Create {
+        #[command(flatten)]
+        conn: ConnectorChoice,
+        /// PROJECT/REPO, or a repository URL in any Azure DevOps form.
+        #[arg(long)]
+        repo: String,
+        /// Source branch (`feature/x` or `refs/heads/feature/x`).
+        #[arg(long)]
+        source: String,
+        /// Target branch.
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdoWikiCommand {
+    /// Print a wiki page: give its URL, or --project, --wiki and --path.
+    Get {
+        #[command(flatten)]
+        conn: ConnectorChoice,
+        /// A wiki page URL (`.../_wiki/wikis/{wiki}?pagePath=/Page`).
+        #[arg(required_unless_present_all = ["project", "wiki"])]
+        url: Option<String>,
+        #[arg(long, conflicts_with = "url")]
+        project: Option<String>,
+        #[arg(long, conflicts_with = "url")]
+        wiki: Option<String>,
+        /// Page path, e.g. `/Runbooks/Deploy` (overrides the URL's page).
+        #[arg(long)]
+        path: Option<String>,
+        /// Organization (default: the connector's, or the URL's).
+        #[arg(long, value_parser = parse_org_name)]
+        org: Option<palisade_domain::OrgName>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdoWorkItemsCommand {
+    /// Run a WIQL query and show the work items it returns.
+    Query {
+        #[command(flatten)]
+        conn: ConnectorChoice,
+        #[arg(long)]
+        project: String,
+        /// The WIQL query, e.g. "SELECT [System.Id] FROM `WorkItems` WHERE [System.State] = 'Active'".
+        wiql: String,
+        #[arg(long, default_value_t = 200)]
+        top: usize,
+        /// Organization (default: the connector's).
+        #[arg(long, value_parser = parse_org_name)]
+        org: Option<palisade_domain::OrgName>,
+    },
+    /// Show work items by id.
+    Get {
+        #[command(flatten)]
+        conn: ConnectorChoice,
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Organization (default: the connector's).
+        #[arg(long, value_parser = parse_org_name)]
+        org: Option<palisade_domain::OrgName>,
+    },
+}
+
+fn parse_connector_name(s: &str) -> Result<palisade_domain::ConnectorName, String> {
+    palisade_domain::ConnectorName::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_org_name(s: &str) -> Result<palisade_domain::OrgName, String> {
+    palisade_domain::OrgName::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_kind(s: &str) -> Result<palisade_domain::ResourceKind, String> {
+    palisade_domain::ResourceKind::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = palisade_domain::ResourceKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        format!("unknown resource kind {s:?}; one of: {}", all.join(", "))
+    })
+}
+
+/// `HOST:PORT:ADDR` (ADDR may be `[::1]`) as curl's --resolve.
+pub fn parse_resolve(s: &str) -> Result<(String, std::net::SocketAddr), String> {
+    let bad = || format!("{s:?} is not HOST:PORT:ADDR (e.g. contoso.visualstudio.com:443:127.0.0.1)");
+    let (host, rest) = s.split_once(':').ok_or_else(bad)?;
+    let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let ip: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host.to_ascii_lowercase(), std::net::SocketAddr::new(ip, port)))
+}
+
+/// `90s`, `30m`, `6h`, `1d`, `1h30m` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a duration (e.g. 30m, 6h, 1d, 1h30m)");
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(n) = t.parse::<u64>() {
+        return (n > 0).then(|| std::time::Duration::from_secs(n)).ok_or_else(bad);
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(bad()),
+        };
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    if !num.is_empty() || total == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(total))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -240,8 +656,73 @@ mod tests {
     }
 
     #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30m"), Ok(std::time::Duration::from_mins(30)));
+        assert_eq!(parse_duration("1h30m"), Ok(std::time::Duration::from_mins(90)));
+        assert_eq!(parse_duration("6h"), Ok(std::time::Duration::from_hours(6)));
+        assert_eq!(parse_duration("45"), Ok(std::time::Duration::from_secs(45)));
+        for bad in ["", "0", "0m", "h", "5x", "10m5"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn resolve_like_curl() {
+        let (h, a) = parse_resolve("Contoso.visualstudio.com:8080:127.0.0.1").unwrap();
+        assert_eq!(h, "contoso.visualstudio.com");
+        assert_eq!(a.to_string(), "127.0.0.1:8080");
+        assert_eq!(parse_resolve("h:1:[::1]").unwrap().1.to_string(), "[::1]:1");
+        assert!(parse_resolve("h:x:127.0.0.1").is_err());
+        assert!(parse_resolve("h:80").is_err());
+    }
+
+    #[test]
     fn cli_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Fixture file (YAML or JSON) describing the organizations to serve.
+    /// Default: the built-in contoso fixture.
+    #[arg(long, conflicts_with = "generate")]
+    pub fixture: Option<PathBuf>,
+    /// Serve a generated estate instead of a fixture.
+    #[arg(long)]
+    pub generate: bool,
+    /// Generator seed (same seed, same estate).
+    #[arg(long, default_value_t = 1, requires = "generate")]
+    pub seed: u64,
+    /// Generated organizations.
+    #[arg(long, default_value_t = 1, requires = "generate")]
+    pub orgs: usize,
+    /// Generated projects per organization.
+    #[arg(long, default_value_t = 10, requires = "generate")]
+    pub projects: usize,
+    /// Generated repositories per project.
+    #[arg(long, default_value_t = 5, requires = "generate")]
+    pub repos_per_project: usize,
+    /// Write the generated estate's full-access PAT to this file (mode 0600).
+    #[arg(long, requires = "generate")]
+    pub pat_file: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Port to listen on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Latency added to every REST request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Rate-limit budget per identity: requests per window (off when absent).
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Rate-limit window in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub rate_window_secs: u64,
+    /// Where bare repositories are materialized (default: a temporary folder).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }

@@ -4,11 +4,18 @@
 //! a scan that could not read some of its input).
 
 mod args;
+mod cmd_ado;
+mod cmd_connector;
+mod cmd_discover;
 mod cmd_findings;
+mod cmd_inventory;
 mod cmd_rules;
 mod cmd_scan;
 mod cmd_scans;
+mod cmd_sim;
+mod engine;
 mod keyfile;
+mod oauth;
 mod progress;
 mod store;
 
@@ -44,6 +51,11 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd_rules::run(&args),
         Command::Findings(args) => cmd_findings::run(&cli.global, &args),
         Command::Scans(args) => cmd_scans::run(&cli.global, &args),
+        Command::Sim(args) => cmd_sim::run(&args),
+        Command::Connector(args) => cmd_connector::run(&cli.global, &args),
+        Command::Discover(args) => cmd_discover::run(&cli.global, &args),
+        Command::Inventory(args) => cmd_inventory::run(&cli.global, &args),
+        Command::Ado(args) => cmd_ado::run(&cli.global, &args),
     };
     match result {
         Ok(outcome) => outcome.into(),

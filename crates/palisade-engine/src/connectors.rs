@@ -77,6 +77,7 @@ impl Engine {
         let existing = self.store.get_connector(name_or_id).await?;
         self.check_unique(&input.config, Some(&existing.id)).await?;
         let retest = input.credential.is_some()
+            || matches!(&input.config.orgs, OrgSelection::AllExisting(l) if l.is_empty())
             || existing.config.organization.key() != input.config.organization.key()
             || existing.config.deployment != input.config.deployment
             || existing.config.auth != input.config.auth;
@@ -85,9 +86,15 @@ impl Engine {
             None if retest => Some(self.open_credential(&existing).await?),
             None => None,
         };
+        let mut config = input.config;
         let (identity, warnings) = match (&credential, retest && !input.skip_test) {
             (Some(c), true) => {
-                let (test, _) = self.test_credential(&input.config, c).await?;
+                let (test, orgs) = self.test_credential(&config, c).await?;
+                if let OrgSelection::AllExisting(list) = &mut config.orgs
+                    && list.is_empty()
+                {
+                    *list = orgs;
+                }
                 (identity_of(&test), scope_warnings(&test))
             }
             _ => (None, Vec::new()),
@@ -97,7 +104,7 @@ impl Engine {
             .store
             .update_connector(
                 &existing.id,
-                &input.config,
+                &config,
                 sealed.as_ref().map(palisade_vault::SealedBox::as_bytes),
                 now(),
             )

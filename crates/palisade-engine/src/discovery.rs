@@ -213,10 +213,12 @@ impl Engine {
                 Err(e) => errors.push(format!("{org}: {e}")),
             }
         }
+        let rate = base.stats();
+        // The client holds the saver's sender: drop it first, or flush waits forever.
+        drop(base);
         if let Some(s) = connected.saver {
             s.flush().await;
         }
-        let rate = base.stats();
         let status = if auth_failure.is_some() || !any_ok {
             DiscoveryStatus::Failed
         } else if errors.is_empty() {

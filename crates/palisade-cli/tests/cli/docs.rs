@@ -111,6 +111,22 @@ fn cli_markdown(env: &Env) -> String {
         &["findings", "triage"],
         &["scans"],
         &["scans", "list"],
+        &["connector"],
+        &["connector", "create"],
+        &["connector", "list"],
+        &["connector", "show"],
+        &["connector", "edit"],
+        &["connector", "test"],
+        &["connector", "delete"],
+        &["discover"],
+        &["inventory"],
+        &["ado"],
+        &["ado", "repos"],
+        &["ado", "commits"],
+        &["ado", "pr", "create"],
+        &["ado", "wiki", "get"],
+        &["ado", "workitems", "query"],
+        &["ado", "workitems", "get"],
     ];
     for cmd in commands {
         let mut args: Vec<&str> = cmd.to_vec();

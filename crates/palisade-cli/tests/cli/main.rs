@@ -6,7 +6,10 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on an unexpected value")]
 
+mod ado;
 mod bad_input;
+mod connectors;
+mod discover;
 mod docs;
 mod history;
 mod rules;
@@ -66,6 +69,9 @@ impl Env {
         c.env("PALISADE_KEY_FILE", self.path("state/key"))
             .env("PALISADE_DATABASE_URL", self.db())
             .env_remove("PALISADE_LOG")
+            .env_remove("PALISADE_ADO_PAT")
+            .env_remove("PALISADE_CLIENT_SECRET")
+            .env_remove("PALISADE_MASTER_KEY")
             .env("NO_COLOR", "1");
         c
     }
@@ -77,6 +83,39 @@ impl Env {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// Runs with `input` on stdin (a pipe, so not a terminal).
+    pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write as _;
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("palisade runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("palisade ends");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Creates a PAT connector for `org` of the simulator, PAT on stdin.
+    pub fn create_connector(&self, sim: &SimServer, name: &str, org: &str, pat: &str) -> Run {
+        let mut args = vec!["connector", "create", name, "--org", org, "--pat-stdin"];
+        let urls = sim.cloud_args();
+        args.extend(urls.iter().map(String::as_str));
+        self.run_stdin(&args, &format!("{pat}\n"))
     }
 
     pub fn scan_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
@@ -98,6 +137,62 @@ impl Env {
             }
         }
         all
+    }
+}
+
+pub const DEMO_PAT: &str = "palisade-demo-pat-7Hq2Vx9LmC4RtB8nKz3W";
+pub const EXPIRED_PAT: &str = "palisade-expired-pat-Qm4Tz8Lr2Xc6Vb1N";
+pub const NOCODE_PAT: &str = "palisade-nocode-pat-Ur6Ye2Io8Pa4Sd1F";
+pub const TENANT: &str = "72f988bf-0000-4000-8000-00000000c0de";
+
+/// The contoso simulator on a loopback port, served by a runtime the test owns.
+pub struct SimServer {
+    pub base_url: String,
+    sim: Option<palisade_ado_sim::RunningSim>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimServer {
+    pub fn start() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = rt
+            .block_on(palisade_ado_sim::start(palisade_ado_sim::Sim::new(
+                palisade_ado_sim::contoso().unwrap(),
+            )))
+            .unwrap();
+        Self {
+            base_url: sim.base_url.clone(),
+            sim: Some(sim),
+            rt,
+        }
+    }
+
+    /// `--api-url/--profile-url/--login-url` pointing at the simulator.
+    pub fn cloud_args(&self) -> Vec<String> {
+        ["--api-url", "--profile-url", "--login-url"]
+            .iter()
+            .flat_map(|f| [(*f).to_owned(), self.base_url.clone()])
+            .collect()
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.rt.block_on(sim.shutdown());
+        }
     }
 }
 

@@ -1,0 +1,82 @@
+//! The engine the connector, discovery, inventory and `ado` commands share:
+//! the store, the credential vault and the network options.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context;
+use palisade_domain::FingerprintKey;
+use palisade_engine::{Engine, NetOptions};
+use palisade_store::ConnectorRecord;
+use palisade_vault::{MasterKey, Vault};
+
+use crate::args::GlobalArgs;
+use crate::{keyfile, store};
+
+/// Environment variable holding a master key (base64 of 32 bytes) that seals
+/// connector credentials instead of the key derived from the key file.
+pub const MASTER_KEY_ENV: &str = "PALISADE_MASTER_KEY";
+
+/// The vault: `PALISADE_MASTER_KEY` when set, else derived from the installation key.
+pub fn vault(key: &FingerprintKey) -> anyhow::Result<Vault> {
+    match std::env::var(MASTER_KEY_ENV) {
+        Ok(text) if !text.trim().is_empty() => {
+            let mk = MasterKey::from_base64(text.trim())
+                .with_context(|| format!("{MASTER_KEY_ENV} is not a usable key"))?;
+            Ok(Vault::from_master_key(&mk))
+        }
+        _ => Ok(Vault::new(key.derive("credential-vault"))),
+    }
+}
+
+/// Opens the store and builds the engine (call inside the runtime).
+pub async fn open(global: &GlobalArgs) -> anyhow::Result<Engine> {
+    let key = keyfile::load_or_create(global.key_file.as_deref())?;
+    let vault = vault(&key)?;
+    let store = store::open(global, &key).await?;
+    let net = NetOptions {
+        resolve: global.resolve.clone(),
+        ..NetOptions::default()
+    };
+    Ok(Engine::new(Arc::from(store), vault, net))
+}
+
+/// The connector named, or the only one when none is named.
+pub async fn pick_connector(engine: &Engine, name: Option<&str>) -> anyhow::Result<ConnectorRecord> {
+    if let Some(n) = name {
+        return Ok(engine.store().get_connector(n).await?);
+    }
+    let all = engine.store().list_connectors().await?;
+    match all.len() {
+        0 => anyhow::bail!("no connector exists yet: create one with `palisade connector create`"),
+        1 => Ok(all.into_iter().next().expect("one connector")),
+        _ => {
+            let names: Vec<String> = all.iter().map(|c| c.config.name.to_string()).collect();
+            anyhow::bail!(
+                "{} connectors exist ({}): choose one with --connector NAME",
+                names.len(),
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// Writes `text` to stdout.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a value as pretty JSON to stdout.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    print(&s)
+}
+
+/// A warning line on stderr.
+pub fn warn(msg: &str) {
+    anstream::eprintln!("warning: {msg}");
+}
