@@ -159,8 +159,10 @@ pub struct TokenEndpoint {
 
 impl TokenEndpoint {
     pub fn new(login_url: &str, tenant: &str, client_id: &str) -> Self {
+        // No redirects: reqwest would re-POST secrets to wherever a 307 points.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(crate::USER_AGENT)
             .build()
             .unwrap_or_default();
@@ -207,10 +209,12 @@ impl TokenEndpoint {
                 detail: crate::client::describe_reqwest(&e),
             })?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| TokenError::Unreachable {
-            url: self.url.clone(),
-            detail: crate::client::describe_reqwest(&e),
-        })?;
+        let bytes = crate::client::read_capped(resp, 1 << 20)
+            .await
+            .map_err(|e| TokenError::Unreachable {
+                url: self.url.clone(),
+                detail: crate::client::describe_reqwest(&e),
+            })?;
         if status.is_success() {
             let ok: TokenOk = serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed {
                 url: self.url.clone(),
@@ -225,7 +229,8 @@ impl TokenEndpoint {
             return Ok(Tokens {
                 access: SecretString::from(ok.access_token),
                 refresh: ok.refresh_token.map(SecretString::from),
-                expires_at: SystemTime::now() + Duration::from_secs(secs),
+                // At most a day, whatever the endpoint says.
+                expires_at: SystemTime::now() + Duration::from_secs(secs.min(86_400)),
             });
         }
         match serde_json::from_slice::<TokenErr>(&bytes) {

@@ -278,8 +278,8 @@ impl AdoClient {
             };
             let status = resp.status();
             let headers = resp.headers().clone();
-            let body_bytes = match resp.bytes().await {
-                Ok(b) => b.to_vec(),
+            let body_bytes = match read_capped(resp, MAX_BODY_BYTES).await {
+                Ok(b) => b,
                 Err(e) => {
                     drop(permit);
                     if attempt < inner.retry.max_attempts {
@@ -593,7 +593,26 @@ fn retry_after(headers: &HeaderMap) -> Option<std::time::Duration> {
         .trim()
         .parse::<f64>()
         .ok()?;
-    (v.is_finite() && v >= 0.0).then(|| std::time::Duration::from_secs_f64(v))
+    // At most a day: a larger value is a broken or hostile server, not a plan.
+    (v.is_finite() && v >= 0.0).then(|| std::time::Duration::from_secs_f64(v.min(86_400.0)))
+}
+
+/// The largest reply body read: a 10,000-repository listing is about 10 MiB.
+pub(crate) const MAX_BODY_BYTES: usize = 256 << 20;
+
+/// Reads a body, refusing one larger than `cap` (a hostile or broken server
+/// must not make palisade hold gigabytes).
+pub(crate) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, reqwest::Error> {
+    let mut out = Vec::with_capacity(resp.content_length().map_or(0, |n| (n as usize).min(cap)));
+    while let Some(chunk) = resp.chunk().await? {
+        if out.len() + chunk.len() > cap {
+            // Treated as a cut reply: the caller's retry and error paths apply.
+            out.extend_from_slice(&chunk[..cap - out.len()]);
+            break;
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -194,7 +194,8 @@ impl RateGovernor {
             st.next_slot = None;
             return Duration::ZERO;
         }
-        let interval = ((reset - now) / (remaining.max(1) as u32)).min(self.config.max_pace_delay);
+        let parts = u32::try_from(remaining).unwrap_or(u32::MAX).max(1);
+        let interval = ((reset - now) / parts).min(self.config.max_pace_delay);
         let slot = st.next_slot.map_or(now, |s| s.max(now));
         st.next_slot = Some(slot + interval);
         // Count this request against the local estimate until the server
@@ -232,7 +233,9 @@ impl RateGovernor {
             st.reset_at = Some(now + Duration::from_secs_f64(ahead));
         }
         if let Some(secs) = num("retry-after") {
-            let hold = Duration::from_secs_f64(secs).min(self.config.max_retry_after);
+            // A hostile or broken server may send any number: cap before converting.
+            let cap = self.config.max_retry_after;
+            let hold = Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap));
             Self::hold_locked(&mut st, now + hold);
         }
     }
@@ -302,6 +305,22 @@ impl GovernorRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_rate_headers_are_capped_not_fatal() {
+        let g = RateGovernor::new(RateConfig::default());
+        let mut h = HeaderMap::new();
+        let far = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 60;
+        h.insert("retry-after", "1e20".parse().unwrap());
+        h.insert("x-ratelimit-limit", "99999999999999".parse().unwrap());
+        h.insert("x-ratelimit-remaining", "4294967296".parse().unwrap());
+        h.insert("x-ratelimit-reset", far.to_string().parse().unwrap());
+        g.observe(&h);
+        let _ = g.reserve(Instant::now());
+        h.insert("x-ratelimit-remaining", "1".parse().unwrap());
+        g.observe(&h);
+        assert!(g.reserve(Instant::now()) <= RateConfig::default().max_pace_delay);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -55,7 +55,9 @@ pub fn run(global: &GlobalArgs, args: &DiscoverArgs) -> anyhow::Result<Outcome> 
             let next = Timestamp::from_millis(
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| (d + every).as_millis() as i64),
+                    .ok()
+                    .and_then(|d| d.checked_add(every))
+                    .map_or(i64::MAX, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             );
             anstream::eprintln!("next discovery at {next} UTC (Ctrl-C to stop)");
             tokio::select! {

@@ -19,13 +19,17 @@ pub const MASTER_KEY_ENV: &str = "PALISADE_MASTER_KEY";
 
 /// The vault: `PALISADE_MASTER_KEY` when set, else derived from the installation key.
 pub fn vault(key: &FingerprintKey) -> anyhow::Result<Vault> {
+    // Set but unusable is an error, never a silent fallback to another key.
     match std::env::var(MASTER_KEY_ENV) {
-        Ok(text) if !text.trim().is_empty() => {
+        Ok(text) => {
             let mk = MasterKey::from_base64(text.trim())
                 .with_context(|| format!("{MASTER_KEY_ENV} is not a usable key"))?;
             Ok(Vault::from_master_key(&mk))
         }
-        _ => Ok(Vault::new(key.derive("credential-vault"))),
+        Err(std::env::VarError::NotPresent) => Ok(Vault::new(key.derive("credential-vault"))),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{MASTER_KEY_ENV} is not valid text: expected 32 bytes encoded as base64")
+        }
     }
 }
 

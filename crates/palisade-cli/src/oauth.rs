@@ -31,11 +31,18 @@ pub async fn sign_in(
     let url = authorize_url(login_url, tenant, client_id, &redirect, &state, &pkce.challenge)
         .with_context(|| format!("--login-url {login_url} does not give a valid authorize URL"))?;
     anstream::eprintln!("Open this URL to authorize palisade: {url}");
-    let code = tokio::time::timeout(timeout, wait_for_code(&listener, &state))
+    let forged = std::sync::atomic::AtomicUsize::new(0);
+    let code = tokio::time::timeout(timeout, wait_for_code(&listener, &state, &forged))
         .await
         .map_err(|_| {
+            let n = forged.load(std::sync::atomic::Ordering::Relaxed);
+            let ignored = if n > 0 {
+                format!(" ({n} redirect(s) with the wrong state, stale or forged, were ignored)")
+            } else {
+                String::new()
+            };
             anyhow::anyhow!(
-                "no sign-in within {} s (--auth-timeout): nothing was saved",
+                "no sign-in within {} s (--auth-timeout){ignored}: nothing was saved",
                 timeout.as_secs()
             )
         })??;
@@ -61,11 +68,18 @@ pub async fn sign_in(
         refresh_token,
         access_token: Some(tokens.access),
         expires_at,
+        client_secret: client_secret.cloned(),
     })
 }
 
 /// Serves the loopback listener until `/callback` brings a code with our state.
-async fn wait_for_code(listener: &TcpListener, state: &str) -> anyhow::Result<SecretString> {
+/// A request with the wrong state is answered 400 and ignored: any local
+/// process could send one, and it must not end a sign-in in progress.
+async fn wait_for_code(
+    listener: &TcpListener,
+    state: &str,
+    forged: &std::sync::atomic::AtomicUsize,
+) -> anyhow::Result<SecretString> {
     loop {
         let (mut stream, _) = listener.accept().await?;
         let Some(target) = read_request_target(&mut stream).await else {
@@ -88,9 +102,9 @@ async fn wait_for_code(listener: &TcpListener, state: &str) -> anyhow::Result<Se
                 "The sign-in state does not match: start again from palisade.",
             )
             .await;
-            bail!(
-                "the sign-in redirect carried the wrong state (a stale or forged request): nothing was saved"
-            );
+            forged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::warn!("ignored a sign-in redirect with the wrong state");
+            continue;
         }
         if let Some(err) = get("error") {
             let desc = get("error_description").unwrap_or_default().to_owned();

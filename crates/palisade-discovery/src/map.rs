@@ -165,7 +165,11 @@ pub(crate) fn service_connection(e: &m::ServiceEndpoint, project_id: &str) -> Re
             .as_ref()
             .and_then(|a| a.scheme.clone())
             .unwrap_or_default(),
-        url: e.url.clone(),
+        // Generic endpoints may carry `user:token@` or `?token=`: keep neither.
+        url: e
+            .url
+            .as_deref()
+            .map(|u| strip_user(u.split(['?', '#']).next().unwrap_or(u))),
         is_shared: e.is_shared,
         is_ready: e.is_ready,
         project_ids: e
@@ -244,5 +248,18 @@ mod tests {
             strip_user("https://x.visualstudio.com/_git/r"),
             "https://x.visualstudio.com/_git/r"
         );
+    }
+
+    #[test]
+    fn service_connection_urls_lose_credentials_and_queries() {
+        let e: m::ServiceEndpoint = serde_json::from_value(serde_json::json!({
+            "id": "e1", "name": "nexus", "type": "generic",
+            "url": "https://deploy:hunter2@nexus.contoso.com/repo?token=abc#x"
+        }))
+        .unwrap();
+        let Resource::ServiceConnection(sc) = service_connection(&e, "p1") else {
+            panic!("a service connection")
+        };
+        assert_eq!(sc.url.as_deref(), Some("https://nexus.contoso.com/repo"));
     }
 }

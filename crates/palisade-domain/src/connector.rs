@@ -219,6 +219,28 @@ impl Deployment {
         }
     }
 
+    /// Checks every URL: `https` (plain `http` only to a loopback host, for
+    /// the simulator and tests), no user or password, no query or fragment.
+    /// Credentials are sent to these URLs: a typo must not send them in clear.
+    pub fn validate(&self) -> Result<(), NameError> {
+        let urls: Vec<(&str, &str)> = match self {
+            Self::Cloud {
+                api_url,
+                profile_url,
+                login_url,
+            } => vec![
+                ("--api-url", api_url),
+                ("--profile-url", profile_url),
+                ("--login-url", login_url),
+            ],
+            Self::Server { server_url } => vec![("--server-url", server_url)],
+        };
+        for (flag, url) in urls {
+            check_service_url(flag, url)?;
+        }
+        Ok(())
+    }
+
     /// The organization's (collection's) base URL, without a trailing slash.
     pub fn org_url(&self, org: &OrgName) -> String {
         let root = match self {
@@ -227,6 +249,64 @@ impl Deployment {
         };
         format!("{}/{}", root.trim_end_matches('/'), org.as_str())
     }
+}
+
+/// `https://user:pw@host/x` → `https://***@host/x`, for messages.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
+fn check_service_url(flag: &str, url: &str) -> Result<(), NameError> {
+    let err = |why: &str| {
+        NameError::new(format!(
+            "invalid {flag} {:?}: {why}. Give an https URL such as https://dev.azure.com or \
+             https://tfs.contoso.com/tfs",
+            shown(&without_userinfo(url))
+        ))
+    };
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(r) = lower.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = lower.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err(err("it must start with https://"));
+    };
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(err("it contains spaces or control characters"));
+    }
+    if rest.contains(['?', '#']) {
+        return Err(err("it must not have a query or fragment"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(err(
+            "it must not contain a user name or password (credentials are entered separately)",
+        ));
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    if host.is_empty() {
+        return Err(err("it has no host"));
+    }
+    let loopback =
+        host == "localhost" || host.ends_with(".localhost") || host == "::1" || host.starts_with("127.");
+    if !secure && !loopback {
+        return Err(err(
+            "plain http would send the credential unencrypted; only loopback hosts may use http",
+        ));
+    }
+    Ok(())
 }
 
 /// Everything about a connector except its credential.
@@ -321,6 +401,34 @@ mod tests {
             c.deployment.org_url(&c.organization),
             "https://dev.azure.com/contoso"
         );
+    }
+
+    #[test]
+    fn service_urls_must_be_https_without_credentials() {
+        let cloud = |u: &str| Deployment::Cloud {
+            api_url: u.into(),
+            profile_url: Deployment::CLOUD_PROFILE_URL.into(),
+            login_url: Deployment::CLOUD_LOGIN_URL.into(),
+        };
+        assert!(Deployment::public_cloud().validate().is_ok());
+        assert!(cloud("http://127.0.0.1:8080").validate().is_ok());
+        assert!(cloud("http://localhost:1").validate().is_ok());
+        for (bad, why) in [
+            ("http://dev.azure.com", "unencrypted"),
+            ("https://user:pw@dev.azure.com", "user name or password"),
+            ("https://dev.azure.com/?x=1", "query"),
+            ("ftp://x", "https://"),
+            ("https://", "no host"),
+            ("https://a b", "spaces"),
+        ] {
+            let e = cloud(bad).validate().unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+            assert!(!e.contains("pw@"), "never echoes a password: {e}");
+        }
+        let server = Deployment::Server {
+            server_url: "http://tfs.contoso.com/tfs".into(),
+        };
+        assert!(server.validate().is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use palisade_domain::{AuthConfig, ConnectorConfig, Deployment, OrgName, OrgSelec
 use palisade_store::{ConnectorId, ConnectorRecord, new_connector_id};
 use palisade_vault::Credential;
 
-use crate::credentials::client_credential;
+use crate::credentials::{LatestRefresh, client_credential};
 use crate::{Engine, EngineError, now};
 
 /// What `connector create` / `edit` is given.
@@ -37,15 +37,22 @@ impl Engine {
         let credential = input
             .credential
             .ok_or_else(|| EngineError::NoCredential(input.config.name.to_string()))?;
+        input
+            .config
+            .deployment
+            .validate()
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
         self.check_unique(&input.config, None).await?;
         let mut config = input.config;
+        let mut credential = credential;
         let (identity, warnings) = if input.skip_test {
             (
                 None,
                 vec!["the connection was not tested (--skip-test)".to_owned()],
             )
         } else {
-            let (test, orgs) = self.test_credential(&config, &credential).await?;
+            let (test, orgs, tested) = self.test_credential(&config, &credential).await?;
+            credential = tested;
             if let OrgSelection::AllExisting(list) = &mut config.orgs
                 && list.is_empty()
             {
@@ -75,6 +82,19 @@ impl Engine {
         input: ConnectorInput,
     ) -> Result<CreateOutcome, EngineError> {
         let existing = self.store.get_connector(name_or_id).await?;
+        input
+            .config
+            .deployment
+            .validate()
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        if input.credential.is_none() && existing.config.deployment != input.config.deployment {
+            // The stored credential is only ever sent where it was entered for.
+            return Err(EngineError::Invalid(
+                "the connector's URLs change: enter the credential again (--pat-stdin, \
+                 --client-secret-stdin or --auth oauth) so it is not sent to the new address unasked"
+                    .into(),
+            ));
+        }
         self.check_unique(&input.config, Some(&existing.id)).await?;
         let retest = input.credential.is_some()
             || matches!(&input.config.orgs, OrgSelection::AllExisting(l) if l.is_empty())
@@ -87,9 +107,11 @@ impl Engine {
             None => None,
         };
         let mut config = input.config;
-        let (identity, warnings) = match (&credential, retest && !input.skip_test) {
+        let mut credential = credential;
+        let (identity, warnings) = match (credential.clone(), retest && !input.skip_test) {
             (Some(c), true) => {
-                let (test, orgs) = self.test_credential(&config, c).await?;
+                let (test, orgs, tested) = self.test_credential(&config, &c).await?;
+                credential = Some(tested);
                 if let OrgSelection::AllExisting(list) = &mut config.orgs
                     && list.is_empty()
                 {
@@ -120,7 +142,14 @@ impl Engine {
     pub async fn test_connector(&self, name_or_id: &str) -> Result<CreateOutcome, EngineError> {
         let record = self.store.get_connector(name_or_id).await?;
         let credential = self.open_credential(&record).await?;
-        let (test, _) = self.test_credential(&record.config, &credential).await?;
+        let (test, _, tested) = self.test_credential(&record.config, &credential).await?;
+        if matches!(tested, Credential::OAuth { .. }) {
+            // The refresh token may have rotated during the test: store the newest.
+            let sealed = self.vault.seal_credential(&tested, record.id.as_str().as_bytes());
+            self.store
+                .set_connector_credential(&record.id, sealed.as_bytes(), now())
+                .await?;
+        }
         Ok(CreateOutcome {
             record,
             identity: identity_of(&test),
@@ -177,8 +206,11 @@ impl Engine {
         &self,
         config: &ConnectorConfig,
         credential: &Credential,
-    ) -> Result<(ConnectionTest, Vec<OrgName>), EngineError> {
-        let client_cred = client_credential(config, credential.clone(), None)?;
+    ) -> Result<(ConnectionTest, Vec<OrgName>, Credential), EngineError> {
+        // Testing an OAuth credential may rotate its refresh token: keep the
+        // new one, the one given is spent.
+        let latest = LatestRefresh::default();
+        let client_cred = client_credential(config, credential.clone(), Some(latest.callback()))?;
         let client = self.build_client(&config.deployment, &config.organization, client_cred)?;
         let mut scopes = REQUIRED.to_vec();
         scopes.extend(ApiScope::DISCOVERY.into_iter().filter(|s| !REQUIRED.contains(s)));
@@ -207,7 +239,7 @@ impl Engine {
             }
             _ => Vec::new(),
         };
-        Ok((test, orgs))
+        Ok((test, orgs, latest.apply(credential.clone())))
     }
 }
 

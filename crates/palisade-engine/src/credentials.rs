@@ -1,8 +1,9 @@
 //! From a stored connector to a client: the sealed credential is opened in
 //! memory only, and a rotated OAuth refresh token is sealed and saved again.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use palisade_ado::auth::RefreshTokenCallback;
 use palisade_ado::{
     AdoClient, ClientSecret, Credential as ClientCredential, FederatedAssertion, OAuthRefresh, TokenEndpoint,
 };
@@ -10,59 +11,74 @@ use palisade_domain::{AuthConfig, ConnectorConfig, Deployment, OrgName};
 use palisade_store::{ConnectorId, ConnectorRecord, Store};
 use palisade_vault::{Credential, Vault};
 use secrecy::SecretString;
-use tokio::sync::mpsc;
 
 use crate::{Engine, EngineError, now};
 
-/// Saves rotated refresh tokens in the background, in order; [`Self::flush`]
-/// waits until every token handed over is stored.
-pub(crate) struct RotationSaver {
-    tx: Option<mpsc::UnboundedSender<SecretString>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl RotationSaver {
-    fn start(store: Arc<dyn Store>, vault: Arc<Vault>, id: ConnectorId) -> Self {
-        let (tx, mut rx) = mpsc::unbounded_channel::<SecretString>();
-        let task = tokio::spawn(async move {
-            while let Some(refresh_token) = rx.recv().await {
-                let cred = Credential::OAuth {
-                    refresh_token,
-                    access_token: None,
-                    expires_at: None,
-                };
-                let sealed = vault.seal_credential(&cred, id.as_str().as_bytes());
-                if let Err(e) = store
-                    .set_connector_credential(&id, sealed.as_bytes(), now())
-                    .await
-                {
-                    // The old refresh token is already spent: the user must sign in again.
-                    tracing::error!(connector = %id, error = %e, "could not save a rotated refresh token");
-                }
+/// Seals and stores a rotated refresh token before the new access token is
+/// used: the old refresh token is spent, so losing the new one would cut the
+/// connector off (a short command could otherwise exit before a background
+/// write lands).
+fn persist_rotation(
+    store: Arc<dyn Store>,
+    vault: Arc<Vault>,
+    id: ConnectorId,
+    client_secret: Option<SecretString>,
+) -> RefreshTokenCallback {
+    Arc::new(move |refresh_token: SecretString| {
+        let cred = Credential::OAuth {
+            refresh_token,
+            access_token: None,
+            expires_at: None,
+            client_secret: client_secret.clone(),
+        };
+        let sealed = vault.seal_credential(&cred, id.as_str().as_bytes());
+        let (store, id) = (Arc::clone(&store), id.clone());
+        let save = async move {
+            if let Err(e) = store
+                .set_connector_credential(&id, sealed.as_bytes(), now())
+                .await
+            {
+                tracing::error!(connector = %id, error = %e, "could not save a rotated refresh token; sign in again");
             }
-        });
-        Self {
-            tx: Some(tx),
-            task: Some(task),
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| h.block_on(save));
+            }
+            Ok(h) => {
+                h.spawn(save);
+            }
+            Err(_) => tracing::error!("no runtime to save a rotated refresh token"),
         }
-    }
-
-    fn sender(&self) -> Option<mpsc::UnboundedSender<SecretString>> {
-        self.tx.clone()
-    }
-
-    pub(crate) async fn flush(mut self) {
-        self.tx.take();
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
-    }
+    })
 }
 
-/// A client and what keeps its credential current.
-pub(crate) struct Connected {
-    pub client: AdoClient,
-    pub saver: Option<RotationSaver>,
+/// Keeps the newest refresh token in memory (for a credential being tested
+/// before it is saved).
+#[derive(Clone, Default)]
+pub(crate) struct LatestRefresh(Arc<Mutex<Option<SecretString>>>);
+
+impl LatestRefresh {
+    pub(crate) fn callback(&self) -> RefreshTokenCallback {
+        let slot = Arc::clone(&self.0);
+        Arc::new(move |t| {
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(t);
+        })
+    }
+
+    /// `credential` with the newest refresh token, if one arrived.
+    pub(crate) fn apply(&self, credential: Credential) -> Credential {
+        let latest = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        match (credential, latest) {
+            (Credential::OAuth { client_secret, .. }, Some(refresh_token)) => Credential::OAuth {
+                refresh_token,
+                access_token: None,
+                expires_at: None,
+                client_secret,
+            },
+            (c, _) => c,
+        }
+    }
 }
 
 impl Engine {
@@ -81,34 +97,21 @@ impl Engine {
             })
     }
 
-    /// A client for `org` of a stored connector.
+    /// A client for `org` of a stored connector. OAuth refresh tokens that
+    /// rotate while it runs are sealed and saved as they arrive.
     pub async fn client(&self, record: &ConnectorRecord, org: &OrgName) -> Result<AdoClient, EngineError> {
-        let c = self.connect(record, org).await?;
-        // Callers of this API run short operations; a rotated token is
-        // saved by the background task as soon as it arrives.
-        if let Some(s) = c.saver {
-            tokio::spawn(s.flush());
-        }
-        Ok(c.client)
-    }
-
-    pub(crate) async fn connect(
-        &self,
-        record: &ConnectorRecord,
-        org: &OrgName,
-    ) -> Result<Connected, EngineError> {
         let stored = self.open_credential(record).await?;
-        let saver = matches!(record.config.auth, AuthConfig::OAuth { .. }).then(|| {
-            RotationSaver::start(
+        let on_rotate = match (&record.config.auth, &stored) {
+            (AuthConfig::OAuth { .. }, Credential::OAuth { client_secret, .. }) => Some(persist_rotation(
                 Arc::clone(&self.store),
                 Arc::clone(&self.vault),
                 record.id.clone(),
-            )
-        });
-        let on_rotate = saver.as_ref().and_then(RotationSaver::sender);
+                client_secret.clone(),
+            )),
+            _ => None,
+        };
         let credential = client_credential(&record.config, stored, on_rotate)?;
-        let client = self.build_client(&record.config.deployment, org, credential)?;
-        Ok(Connected { client, saver })
+        self.build_client(&record.config.deployment, org, credential)
     }
 
     pub(crate) fn build_client(
@@ -144,19 +147,27 @@ fn login_url(config: &ConnectorConfig) -> Result<&str, EngineError> {
 pub(crate) fn client_credential(
     config: &ConnectorConfig,
     stored: Credential,
-    on_rotate: Option<mpsc::UnboundedSender<SecretString>>,
+    on_rotate: Option<RefreshTokenCallback>,
 ) -> Result<ClientCredential, EngineError> {
     let name = config.name.to_string();
     let mismatch = || EngineError::NoCredential(name.clone());
     Ok(match (&config.auth, stored) {
         (AuthConfig::Pat, Credential::Pat { token }) => ClientCredential::Pat(token),
-        (AuthConfig::OAuth { tenant, client_id }, Credential::OAuth { refresh_token, .. }) => {
+        (
+            AuthConfig::OAuth { tenant, client_id },
+            Credential::OAuth {
+                refresh_token,
+                client_secret,
+                ..
+            },
+        ) => {
             let ep = TokenEndpoint::new(login_url(config)?, tenant, client_id);
             let mut src = OAuthRefresh::new(ep, refresh_token);
-            if let Some(tx) = on_rotate {
-                src = src.on_new_refresh_token(Arc::new(move |t| {
-                    let _ = tx.send(t);
-                }));
+            if let Some(secret) = client_secret {
+                src = src.client_secret(secret);
+            }
+            if let Some(cb) = on_rotate {
+                src = src.on_new_refresh_token(cb);
             }
             ClientCredential::Bearer(Arc::new(src))
         }

@@ -115,7 +115,7 @@ impl Engine {
         let started = Instant::now();
         let record = self.store.get_connector(name_or_id).await?;
         let run = self.store.begin_discovery(&record.id, now()).await?;
-        let connected = match self.connect(&record, &record.config.organization).await {
+        let base = match self.client(&record, &record.config.organization).await {
             Ok(c) => c,
             Err(e) => {
                 self.fail_run(&run.id, &e.to_string(), RateStats::default())
@@ -123,7 +123,6 @@ impl Engine {
                 return Err(e);
             }
         };
-        let base = connected.client;
         let mut errors: Vec<String> = Vec::new();
         let mut orgs: Vec<OrgName> = match &record.config.orgs {
             OrgSelection::Chosen(list) | OrgSelection::AllExisting(list) => list.clone(),
@@ -214,11 +213,6 @@ impl Engine {
             }
         }
         let rate = base.stats();
-        // The client holds the saver's sender: drop it first, or flush waits forever.
-        drop(base);
-        if let Some(s) = connected.saver {
-            s.flush().await;
-        }
         let status = if auth_failure.is_some() || !any_ok {
             DiscoveryStatus::Failed
         } else if errors.is_empty() {

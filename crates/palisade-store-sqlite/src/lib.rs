@@ -65,6 +65,27 @@ impl SqliteStore {
                 StoreError::Unavailable(format!("cannot create folder {}: {e}", parent.display()))
             })?;
         }
+        // The file holds sealed credentials and the inventory: owner-only.
+        // SQLite gives its -wal and -shm files the same mode.
+        if !path.as_os_str().is_empty() && path.to_str() != Some(":memory:") && !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            match std::fs::OpenOptions::new()
+                .create_new(true)
+                .write(true)
+                .mode(0o600)
+                .open(&path)
+            {
+                // Another process created it first: fine.
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "cannot create {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

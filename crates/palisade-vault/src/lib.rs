@@ -305,6 +305,10 @@ pub enum Credential {
         /// When the access token expires (epoch millis).
         #[serde(default)]
         expires_at: Option<i64>,
+        /// The application's secret, for a confidential client (Entra asks
+        /// for it at every refresh); `None` for a public client.
+        #[serde(default)]
+        client_secret: Option<SecretString>,
     },
     /// An Entra application's client secret.
     ClientSecret { secret: SecretString },
@@ -324,6 +328,7 @@ enum CredentialJson<'a> {
         refresh_token: &'a str,
         access_token: Option<&'a str>,
         expires_at: Option<i64>,
+        client_secret: Option<&'a str>,
     },
     ClientSecret {
         secret: &'a str,
@@ -365,10 +370,12 @@ impl Credential {
                 refresh_token,
                 access_token,
                 expires_at,
+                client_secret,
             } => CredentialJson::OAuth {
                 refresh_token: refresh_token.expose_secret(),
                 access_token: access_token.as_ref().map(ExposeSecret::expose_secret),
                 expires_at: *expires_at,
+                client_secret: client_secret.as_ref().map(ExposeSecret::expose_secret),
             },
             Self::ClientSecret { secret } => CredentialJson::ClientSecret {
                 secret: secret.expose_secret(),
@@ -381,8 +388,9 @@ impl Credential {
             CredentialJson::OAuth {
                 refresh_token,
                 access_token,
+                client_secret,
                 ..
-            } => refresh_token.len() + access_token.map_or(0, str::len),
+            } => refresh_token.len() + access_token.map_or(0, str::len) + client_secret.map_or(0, str::len),
             CredentialJson::ClientSecret { secret } => secret.len(),
             CredentialJson::None => 0,
         };
@@ -534,10 +542,13 @@ mod tests {
             refresh_token: "refresh-secret".to_owned().into(),
             access_token: Some("access-secret".to_owned().into()),
             expires_at: Some(5),
+            client_secret: Some("app-secret".to_owned().into()),
         };
         let text = format!("{cred:?}");
         assert!(
-            !text.contains("refresh-secret") && !text.contains("access-secret"),
+            !text.contains("refresh-secret")
+                && !text.contains("access-secret")
+                && !text.contains("app-secret"),
             "{text}"
         );
         let sealed = v.seal(b"x", CTX);
@@ -556,11 +567,13 @@ mod tests {
                 refresh_token: "rt".to_owned().into(),
                 access_token: Some("at".to_owned().into()),
                 expires_at: Some(1_700_000_000_000),
+                client_secret: Some("cs".to_owned().into()),
             },
             Credential::OAuth {
                 refresh_token: "rt2".to_owned().into(),
                 access_token: None,
                 expires_at: None,
+                client_secret: None,
             },
             Credential::client_secret("cs\"with\\quotes\u{e9}"),
             Credential::None,
@@ -579,14 +592,20 @@ mod tests {
                         refresh_token: r1,
                         access_token: a1,
                         expires_at: e1,
+                        client_secret: c1,
                     },
                     Credential::OAuth {
                         refresh_token: r2,
                         access_token: a2,
                         expires_at: e2,
+                        client_secret: c2,
                     },
                 ) => {
                     assert_eq!(r1.expose_secret(), r2.expose_secret());
+                    assert_eq!(
+                        c1.as_ref().map(ExposeSecret::expose_secret),
+                        c2.as_ref().map(ExposeSecret::expose_secret)
+                    );
                     assert_eq!(
                         a1.as_ref().map(ExposeSecret::expose_secret),
                         a2.as_ref().map(ExposeSecret::expose_secret)

@@ -341,6 +341,8 @@ fn oauth_wrong_state_is_refused() {
         TENANT,
         "--client-id",
         "11111111-aaaa-4bbb-8ccc-000000000002",
+        "--auth-timeout",
+        "3",
     ];
     let urls = sim.cloud_args();
     args.extend(urls.iter().map(String::as_str));
@@ -361,7 +363,11 @@ fn oauth_wrong_state_is_refused() {
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(2), "{rest}");
-    assert!(rest.contains("wrong state"), "{rest}");
+    // The forged redirect did not end the sign-in; the timeout did.
+    assert!(
+        rest.contains("--auth-timeout") && rest.contains("wrong state"),
+        "{rest}"
+    );
     let list = json(&env.run(&["connector", "list", "--format", "json"]).stdout);
     assert_eq!(list, serde_json::json!([]));
 }

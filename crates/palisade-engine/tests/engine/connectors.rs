@@ -13,6 +13,7 @@ crate::stories!(connectors:
     service_principal_and_federated_identity,
     all_orgs_are_listed_from_the_profile,
     edit_retests_and_delete_is_bulk,
+    oauth_tokens_rotate_and_are_kept,
 );
 
 async fn pat_connector_is_tested_and_sealed(ctx: &Ctx) {
@@ -200,4 +201,81 @@ fn federated_jwt() -> String {
         r#"{{"iss":"https://token.actions.githubusercontent.com","sub":"repo:contoso/infra:ref:refs/heads/main","aud":"api://AzureADTokenExchange","exp":{exp}}}"#
     );
     format!("{}.{}.sig", b64(r#"{"alg":"RS256","typ":"JWT"}"#), b64(&payload))
+}
+
+/// The authorization code flow against the simulator's Entra endpoints, as
+/// the CLI's loopback sign-in does it, then discovery with short-lived
+/// access tokens: every refresh rotates the refresh token, and each new one
+/// must be stored, or the next run could not sign in.
+async fn oauth_tokens_rotate_and_are_kept(ctx: &Ctx) {
+    use palisade_ado::{Pkce, TokenEndpoint, authorize_url, exchange_code};
+    use secrecy::SecretString;
+
+    const APP: &str = "11111111-aaaa-4bbb-8ccc-000000000003";
+    const REDIRECT: &str = "http://localhost:8080/auth/callback";
+    let base = ctx.sim.base_url.clone();
+    let pkce = Pkce::generate().unwrap();
+    let url = authorize_url(&base, TENANT, APP, REDIRECT, "st4te", &pkce.challenge).unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = http.get(url).send().await.unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let endpoint = TokenEndpoint::new(&base, TENANT, APP);
+    let secret = SecretString::from("sim-secret-webapp-Rt5Yh8Jk");
+    let tokens = exchange_code(
+        &endpoint,
+        Some(&secret),
+        REDIRECT,
+        &SecretString::from(code),
+        &pkce.verifier,
+    )
+    .await
+    .unwrap();
+
+    let mut knobs = ctx.sim.state.knobs();
+    knobs.token_lifetime_secs = 1;
+    ctx.sim.state.set_knobs(knobs);
+    let mut input = ctx.pat_input("ado-oauth", "contoso", DEMO_PAT);
+    input.config.auth = AuthConfig::OAuth {
+        tenant: TENANT.into(),
+        client_id: APP.into(),
+    };
+    input.credential = Some(Credential::OAuth {
+        refresh_token: tokens.refresh.unwrap(),
+        access_token: None,
+        expires_at: None,
+        client_secret: Some(secret),
+    });
+    let created = ctx.engine.create_connector(input).await.unwrap();
+    let first = ctx
+        .store
+        .connector_credential(&created.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    for _ in 0..2 {
+        let run = ctx
+            .engine
+            .discover("ado-oauth", &palisade_engine::DiscoverOptions::default())
+            .await
+            .unwrap();
+        assert!(run.run.errors.is_empty(), "{:?}", run.run.errors);
+        ctx.engine.test_connector("ado-oauth").await.unwrap();
+    }
+    let last = ctx
+        .store
+        .connector_credential(&created.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(first, last, "rotated refresh tokens were stored");
 }
