@@ -14,10 +14,10 @@ use palisade_domain::{
 };
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
-    DiscoveryStatus, ListingOutcome, PreparedResource, ResourceFilter, Result, StoreError, StoredResource,
-    kind_order_sql, listing_key, name_conflict, org_conflict, prepare_listing,
+    DiscoveryStatus, ExistingResource as Existing, ListingOutcome, ListingRow as RowJson, ResourceFilter,
+    Result, StoreError, StoredResource, kind_order_sql, listing_key, name_conflict, org_conflict,
+    prepare_listing, run_not_found,
 };
-use serde::Serialize;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
@@ -436,10 +436,6 @@ pub(crate) async fn begin_discovery(pool: &PgPool, id: &ConnectorId, at: Timesta
     )))
 }
 
-fn run_not_found(run: &DiscoveryRunId) -> StoreError {
-    StoreError::NotFound(format!("discovery run {run}"))
-}
-
 pub(crate) async fn listing_done(pool: &PgPool, run: &DiscoveryRunId, key: &str) -> Result<bool> {
     let row = sqlx::query(
         "SELECT EXISTS (SELECT 1 FROM discovery_runs WHERE id = $1) AS known, \
@@ -454,38 +450,6 @@ pub(crate) async fn listing_done(pool: &PgPool, run: &DiscoveryRunId, key: &str)
         return Err(run_not_found(run));
     }
     get(&row, "done")
-}
-
-/// A row of a listing as bound in a JSON array.
-#[derive(Serialize)]
-struct RowJson<'a> {
-    key: &'a str,
-    kind: &'static str,
-    project_id: Option<&'a str>,
-    name: &'a str,
-    json: &'a str,
-    hash: &'a str,
-}
-
-impl<'a> From<&'a PreparedResource> for RowJson<'a> {
-    fn from(p: &'a PreparedResource) -> Self {
-        Self {
-            key: &p.key,
-            kind: p.kind.as_str(),
-            project_id: p.project_id.as_deref(),
-            name: &p.name,
-            json: &p.json,
-            hash: &p.hash,
-        }
-    }
-}
-
-/// What is stored of a resource before a listing.
-struct Existing {
-    hash: String,
-    scope: String,
-    kind: String,
-    removed: bool,
 }
 
 /// Checks the run can take a listing of `connector`.

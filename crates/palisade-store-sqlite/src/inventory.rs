@@ -14,10 +14,10 @@ use palisade_domain::{
 };
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
-    DiscoveryStatus, ListingOutcome, PreparedResource, ResourceFilter, Result, StoreError, StoredResource,
-    kind_order_sql, listing_key, name_conflict, org_conflict, prepare_listing,
+    DiscoveryStatus, ExistingResource as Existing, ListingOutcome, ListingRow as RowJson, ResourceFilter,
+    Result, StoreError, StoredResource, kind_order_sql, listing_key, name_conflict, org_conflict,
+    prepare_listing, run_not_found,
 };
-use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -35,7 +35,7 @@ const RUN_COLS: &str = "r.id, r.connector_id, r.status, r.started_at, r.finished
 const RESOURCE_COLS: &str = "connector_id, key, kind, scope_key, name, project_id, resource, first_seen_at, \
      last_seen_at, removed_at";
 
-fn json_array<T: Serialize>(items: &[T]) -> Result<String> {
+fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Other(format!("cannot encode a list: {e}")))
 }
 
@@ -440,10 +440,6 @@ pub(crate) async fn begin_discovery(
     Ok(run)
 }
 
-fn run_not_found(run: &DiscoveryRunId) -> StoreError {
-    StoreError::NotFound(format!("discovery run {run}"))
-}
-
 pub(crate) async fn listing_done(pool: &SqlitePool, run: &DiscoveryRunId, key: &str) -> Result<bool> {
     let row = sqlx::query(
         "SELECT EXISTS (SELECT 1 FROM discovery_runs WHERE id = $1) AS known, \
@@ -458,38 +454,6 @@ pub(crate) async fn listing_done(pool: &SqlitePool, run: &DiscoveryRunId, key: &
         return Err(run_not_found(run));
     }
     get(&row, "done")
-}
-
-/// A row of a listing as bound in a JSON array.
-#[derive(Serialize)]
-struct RowJson<'a> {
-    key: &'a str,
-    kind: &'static str,
-    project_id: Option<&'a str>,
-    name: &'a str,
-    json: &'a str,
-    hash: &'a str,
-}
-
-impl<'a> From<&'a PreparedResource> for RowJson<'a> {
-    fn from(p: &'a PreparedResource) -> Self {
-        Self {
-            key: &p.key,
-            kind: p.kind.as_str(),
-            project_id: p.project_id.as_deref(),
-            name: &p.name,
-            json: &p.json,
-            hash: &p.hash,
-        }
-    }
-}
-
-/// What is stored of a resource before a listing.
-struct Existing {
-    hash: String,
-    scope: String,
-    kind: String,
-    removed: bool,
 }
 
 /// Checks the run can take a listing of `connector`.

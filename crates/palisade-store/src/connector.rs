@@ -391,3 +391,41 @@ mod tests {
         assert_ne!(new_connector_id(), id);
     }
 }
+
+/// A discovery run that is not there.
+pub fn run_not_found(run: &DiscoveryRunId) -> StoreError {
+    StoreError::NotFound(format!("discovery run {run}"))
+}
+
+/// A row of a listing as the backends bind it (one JSON array per statement).
+#[derive(Debug, Serialize)]
+pub struct ListingRow<'a> {
+    pub key: &'a str,
+    pub kind: &'static str,
+    pub project_id: Option<&'a str>,
+    pub name: &'a str,
+    pub json: &'a str,
+    pub hash: &'a str,
+}
+
+impl<'a> From<&'a PreparedResource> for ListingRow<'a> {
+    fn from(p: &'a PreparedResource) -> Self {
+        Self {
+            key: &p.key,
+            kind: p.kind.as_str(),
+            project_id: p.project_id.as_deref(),
+            name: &p.name,
+            json: &p.json,
+            hash: &p.hash,
+        }
+    }
+}
+
+/// What is stored of a resource before a listing is recorded.
+#[derive(Debug)]
+pub struct ExistingResource {
+    pub hash: String,
+    pub scope: String,
+    pub kind: String,
+    pub removed: bool,
+}

@@ -33,8 +33,9 @@ mod connector;
 
 pub use connector::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
-    DiscoveryStatus, ListingOutcome, PreparedResource, ResourceFilter, StoredResource, kind_order_sql,
-    listing_key, name_conflict, new_connector_id, org_conflict, prepare_listing,
+    DiscoveryStatus, ExistingResource, ListingOutcome, ListingRow, PreparedResource, ResourceFilter,
+    StoredResource, kind_order_sql, listing_key, name_conflict, new_connector_id, org_conflict,
+    prepare_listing, run_not_found,
 };
 
 /// Errors callers can branch on.
