@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::args::{DiscoverArgs, GlobalArgs, OutFormat};
-use crate::engine::{self, print, print_json};
+use crate::engine::{self, print, print_json, terminal_safe};
 use crate::store;
 
 /// What changed in the inventory between before and after a run.
@@ -133,7 +133,7 @@ async fn round(engine: &Engine, args: &DiscoverArgs) -> anyhow::Result<Outcome> 
     }
     for r in &runs {
         if let Some(e) = &r.error {
-            anstream::eprintln!("error: discovery of {} failed: {e}", r.connector);
+            anstream::eprintln!("error: discovery of {} failed: {}", r.connector, terminal_safe(e));
         }
     }
     Ok(if failed { Outcome::Error } else { Outcome::Clean })

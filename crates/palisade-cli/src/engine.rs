@@ -65,10 +65,25 @@ pub async fn pick_connector(engine: &Engine, name: Option<&str>) -> anyhow::Resu
     }
 }
 
-/// Writes `text` to stdout.
+/// `text` without terminal control characters (escape sequences in a repo
+/// name, a commit message or an error from ADO could rewrite the screen or
+/// the terminal's title); newlines and tabs are kept.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.chars().any(unsafe_char) {
+        text.chars()
+            .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+/// Writes `text` to stdout, control characters replaced.
 pub fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(terminal_safe(text).as_bytes())?;
     out.flush()?;
     Ok(())
 }
@@ -82,5 +97,20 @@ pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// A warning line on stderr.
 pub fn warn(msg: &str) {
-    anstream::eprintln!("warning: {msg}");
+    anstream::eprintln!("warning: {}", terminal_safe(msg));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(terminal_safe("web-api\tok\n"), "web-api\tok\n");
+        assert_eq!(
+            terminal_safe("evil\u{1b}]0;pwned\u{7}\r"),
+            "evil\u{fffd}]0;pwned\u{fffd}\u{fffd}"
+        );
+        assert_eq!(terminal_safe("c1\u{9b}31m"), "c1\u{fffd}31m");
+    }
 }

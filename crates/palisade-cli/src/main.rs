@@ -76,7 +76,7 @@ fn report_error(e: &anyhow::Error) {
             msg.push_str(&c);
         }
     }
-    anstream::eprintln!("{msg}");
+    anstream::eprintln!("{}", engine::terminal_safe(&msg));
 }
 
 fn init_tracing(verbose: u8) {
