@@ -54,8 +54,11 @@ async fn create(engine: &Engine, a: &ConnectorCreateArgs) -> anyhow::Result<Outc
         auth,
         orgs,
     };
-    // Refuse a taken name or organization before asking for a credential.
-    check_unique(engine, &config).await?;
+    // Refuse a taken name or organization before a browser sign-in, so
+    // nobody signs in for a connector that cannot be saved.
+    if matches!(config.auth, AuthConfig::OAuth { .. }) {
+        engine.check_unique(&config, None).await?;
+    }
     let credential = credential(&config, s).await?;
     let outcome = engine
         .create_connector(ConnectorInput {
@@ -102,40 +105,6 @@ async fn edit(engine: &Engine, a: &ConnectorEditArgs) -> anyhow::Result<Outcome>
         .await?;
     saved(&outcome, s.format, "Updated connector")?;
     Ok(Outcome::Clean)
-}
-
-/// Before a browser sign-in, the name and organization checks the engine
-/// makes again on save, so nobody signs in for a connector that cannot be saved.
-async fn check_unique(engine: &Engine, config: &ConnectorConfig) -> anyhow::Result<()> {
-    if !matches!(config.auth, AuthConfig::OAuth { .. }) {
-        return Ok(());
-    }
-    let mine: Vec<String> = config
-        .claimed_orgs()
-        .iter()
-        .map(palisade_domain::OrgName::key)
-        .collect();
-    for other in engine.store().list_connectors().await? {
-        if other.config.name.key() == config.name.key() {
-            bail!(
-                "A connector with this name already exists ({}). Choose a different name",
-                other.config.name
-            );
-        }
-        if let Some(org) = other
-            .config
-            .claimed_orgs()
-            .iter()
-            .find(|o| mine.contains(&o.key()))
-        {
-            bail!(
-                "A connector for this organization already exists: {org} belongs to connector {}. \
-                 Edit the existing one or delete it first",
-                other.config.name
-            );
-        }
-    }
-    Ok(())
 }
 
 fn deployment(s: &ConnectorSettings, old: Option<&Deployment>) -> Deployment {

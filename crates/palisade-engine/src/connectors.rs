@@ -171,9 +171,10 @@ impl Engine {
         Ok(records)
     }
 
-    /// Refuses a name or organization another connector has, before any
-    /// network call (the store checks again, atomically, on save).
-    async fn check_unique(
+    /// Refuses a name or organization another connector (other than
+    /// `itself`) has, before any network call or sign-in; the store checks
+    /// again, atomically, on save.
+    pub async fn check_unique(
         &self,
         config: &ConnectorConfig,
         itself: Option<&ConnectorId>,
