@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The demo: builds palisade, starts the Azure DevOps simulator, connects and
-# discovers its organization, then creates a repository with planted fake
-# secrets (examples/make-demo-repo.sh), scans its whole history into the
-# embedded SQLite store, and shows the findings, triage and a rescan.
+# discovers its organization, starts `palisade serve`, scans every repository
+# of the estate (managed scans), opens a pull request with a secret in the
+# simulator and shows palisade's comments and status on it; then scans a local
+# repository with planted fake secrets (examples/make-demo-repo.sh) and shows
+# findings, triage and a rescan. Everything lands in the embedded SQLite store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v git >/dev/null || { echo "error: git is required (apt-get install git)" >&2; exit 2; }
+command -v curl >/dev/null || { echo "error: curl is required (apt-get install curl)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "error: python3 is required (apt-get install python3)" >&2; exit 2; }
 command -v cargo >/dev/null || { echo "error: a Rust toolchain is required (https://rustup.rs)" >&2; exit 2; }
 
 echo "==> building palisade (release)"
@@ -37,6 +41,61 @@ step "the inventory" "$bin" inventory --kind repository,service-connection,pipel
 step "act on the estate: recent commits" "$bin" ado commits --repo "$ado/contoso/Web/_git/web-frontend" --top 3
 step "sync health of the connector" "$bin" connector show ado-contoso
 
+# Managed scans: palisade serve receives Azure DevOps service hooks and runs a worker and the scheduler.
+"$bin" serve --listen 127.0.0.1:0 --cache-dir "$demo/clones" --schedule-every 5 >"$demo/serve.out" 2>"$demo/serve.log" &
+serve_pid=$!
+trap 'kill $serve_pid $sim_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q "listening on" "$demo/serve.out" 2>/dev/null && break; sleep 0.2; done
+server=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$demo/serve.out" | head -n1)
+echo "palisade server at $server"
+step "tell palisade where Azure DevOps reaches it (service hooks deliver there)" \
+  "$bin" repos settings --webhook-url "$server"
+step "managed scans for every repository: full scans of all history in batches, PR scans through webhooks" \
+  "$bin" repos enable --all
+wait_jobs() {
+  for _ in $(seq 1 300); do
+    [ "$("$bin" jobs list --state queued,running --format json 2>/dev/null | tr -d '[:space:]')" = "[]" ] && return 0
+    sleep 0.5
+  done
+  echo "jobs still running after 150 s" >&2
+}
+wait_jobs
+step "every repository scanned, with the managed-scan label" "$bin" repos list
+step "findings of the whole estate (secrets redacted; deleted ones are still in history)" "$bin" findings list
+scan_id=$("$bin" scans list --repo Infra/terraform --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+step "the log of a scan" "$bin" scans logs "$scan_id"
+step "rescan: only objects new since the last scan are read" "$bin" repos scan --slots 2
+step "statistics of the connector" "$bin" repos stats
+
+# A developer opens a pull request that adds a secret: ADO calls palisade's webhook, a worker scans only
+# what the PR changes, comments on the line, and sets the palisade/security status.
+echo
+echo "==> a developer pushes a branch with a key in it and opens a pull request (in the simulator)"
+api="$ado/_sim/orgs/contoso/projects/Web/repos/web-frontend"
+curl -sf -X POST "$api/commits" -H 'content-type: application/json' -d "{\"branch\":\"feature/cache\",\"from_branch\":\"main\",\"message\":\"Add cache settings\",\"files\":{\"config/cache.env\":\"CACHE_TTL=60\\naws_access_key_id = AKIA$(printf 'Q3EGRJ7RWHPM4N2T')\\n\"}}" >/dev/null
+pr=$(curl -sf -X POST "$api/pullrequests" -H 'content-type: application/json' -d '{"source":"feature/cache","target":"main","title":"Add cache settings"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["pull_request_id"])')
+sleep 1
+wait_jobs
+echo "==> what the pull request shows now"
+PALISADE_DEMO_PAT=palisade-demo-pat-7Hq2Vx9LmC4RtB8nKz3W python3 - "$ado" "$pr" <<'PY'
+import base64, json, os, sys, urllib.request
+ado, pr = sys.argv[1], sys.argv[2]
+auth = "Basic " + base64.b64encode((":" + os.environ["PALISADE_DEMO_PAT"]).encode()).decode()
+def get(path):
+    req = urllib.request.Request(f"{ado}/contoso/Web/_apis/git/repositories/web-frontend/pullRequests/{pr}/{path}?api-version=7.1",
+                                 headers={"Authorization": auth, "X-TFS-FedAuthRedirect": "Suppress"})
+    return json.load(urllib.request.urlopen(req))["value"]
+for s in get("statuses"):
+    print(f"status {s['context'].get('genre')}/{s['context']['name']}: {s['state']} - {s.get('description')}")
+for t in get("threads"):
+    if any(c.get("commentType") == "system" for c in t.get("comments", [])):
+        continue
+    where = (t.get("threadContext") or {}).get("filePath")
+    line = ((t.get("threadContext") or {}).get("rightFileStart") or {}).get("line")
+    print(f"\n--- thread {t['id']} ({t.get('status')}){' on ' + where + ':' + str(line) if where else ' (summary)'}")
+    print(t["comments"][0]["content"])
+PY
+
 step "scan the working tree: the committed files look clean apart from one connection string" \
   "$bin" scan --no-store "$demo/repo"
 step "scan every blob of every branch: deleted and unmerged secrets, with the commit that introduced each" \
@@ -49,7 +108,7 @@ fi
 step "rescan: the triage survives and only open findings count" "$bin" scan --history --fail-on high "$demo/repo"
 step "SARIF for code-scanning UIs" "$bin" scan --history --no-store --format sarif -o "$demo/palisade.sarif" "$demo/repo"
 echo "SARIF written to $demo/palisade.sarif"
-step "scan history" "$bin" scans list
+step "scan history" "$bin" scans list --limit 10
 
 cat <<MSG
 

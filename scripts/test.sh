@@ -41,6 +41,13 @@ for crate in palisade-domain palisade-vault palisade-secrets palisade-git palisa
     exit 1
   fi
 done
+echo "==> dependency direction: only the CLI names a concrete store backend"
+for crate in palisade-engine palisade-server palisade-discovery palisade-ado; do
+  if cargo tree -q -e normal -p "$crate" --prefix none | grep -E '^palisade-store-(sqlite|postgres) ' >/dev/null; then
+    echo "error: $crate depends on a concrete store backend; use the Store trait" >&2
+    exit 1
+  fi
+done
 # Doc tests first: nextest's summary should be the run's closing line.
 echo "==> doc tests"
 cargo test --workspace --doc --quiet

@@ -30,6 +30,11 @@ impl AdoError {
         self
     }
 
+    /// In the git server's namespace.
+    pub(crate) fn git(self) -> Self {
+        self.ns("Microsoft.TeamFoundation.Git.Server")
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidArgumentValueException", message)
             .ns("Microsoft.TeamFoundation.Core.WebApi")

@@ -109,6 +109,10 @@ pub struct Repo {
     pub hidden: bool,
     pub branches: Vec<Branch>,
     pub pull_requests: Vec<PullRequest>,
+    /// Generated contents (a recipe streamed into `git fast-import` on first use) instead of
+    /// `branches`; see [`crate::content`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<crate::content::RepoRecipe>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -162,6 +166,91 @@ pub struct PullRequest {
     pub creation_date: Option<DateTime<Utc>>,
     pub is_draft: bool,
     pub reviewers: Vec<Reviewer>,
+    /// Source branch tip at the last merge attempt; absent = the branch's current tip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_merge_source_commit: Option<String>,
+    /// Target branch tip at the last merge attempt; absent = the branch's current tip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_merge_target_commit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_date: Option<DateTime<Utc>>,
+    /// One per creation and per push to the source branch (absent = one, from the current tips).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub iterations: Vec<PrIteration>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub threads: Vec<PrThread>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<PrStatus>,
+}
+
+/// A pull request iteration: the source and target commits after a creation or a push.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrIteration {
+    pub id: i64,
+    pub source_commit: String,
+    pub target_commit: String,
+    /// Merge base of source and target.
+    pub common_commit: Option<String>,
+    /// `create`, `push`, `forcePush`.
+    pub reason: String,
+    /// User name.
+    pub author: Option<String>,
+    pub push_id: Option<i64>,
+    pub created: DateTime<Utc>,
+}
+
+/// A comment thread on a pull request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrThread {
+    pub id: i64,
+    /// `active`, `fixed`, `wontFix`, `closed`, `byDesign`, `pending`; absent for system threads.
+    pub status: Option<String>,
+    /// `threadContext` in ADO's shape (`filePath`, `rightFileStart`, ...).
+    pub context: Option<Value>,
+    /// `pullRequestThreadContext` in ADO's shape.
+    pub pr_context: Option<Value>,
+    /// Properties in ADO's typed form (`{"$type": "System.String", "$value": "x"}`).
+    pub properties: BTreeMap<String, Value>,
+    pub comments: Vec<PrComment>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub is_deleted: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrComment {
+    pub id: i64,
+    pub parent_comment_id: i64,
+    /// User name (unknown names are shown as the build service).
+    pub author: Option<String>,
+    pub content: String,
+    /// `text`, `codeChange`, `system`.
+    pub comment_type: String,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub content_updated: DateTime<Utc>,
+    pub is_deleted: bool,
+}
+
+/// A status posted on a pull request (`pullRequests/{id}/statuses`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrStatus {
+    pub id: i64,
+    /// `notSet`, `pending`, `succeeded`, `failed`, `error`, `notApplicable`.
+    pub state: String,
+    pub description: Option<String>,
+    pub context_name: String,
+    pub context_genre: Option<String>,
+    pub target_url: Option<String>,
+    pub iteration_id: Option<i64>,
+    /// User name.
+    pub created_by: Option<String>,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -500,10 +589,17 @@ impl Estate {
                 for r in &mut p.repos {
                     let rn = r.name.clone();
                     r.id.get_or_insert_with(|| stable_id(&["repo", &on, &pn, &rn]));
-                    if r.default_branch.is_none()
-                        && let Some(first) = r.branches.first()
+                    if r.default_branch.is_none() {
+                        r.default_branch = match (&r.generated, r.branches.first()) {
+                            (Some(recipe), _) => recipe.default_ref(),
+                            (None, Some(first)) => Some(first.name.clone()),
+                            (None, None) => None,
+                        };
+                    }
+                    if r.size.is_none()
+                        && let Some(recipe) = &r.generated
                     {
-                        r.default_branch = Some(first.name.clone());
+                        r.size = Some(recipe.approx_size());
                     }
                     if let Some(b) = &r.default_branch
                         && !b.starts_with("refs/")

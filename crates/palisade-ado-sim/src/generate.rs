@@ -1,8 +1,10 @@
 //! Seeded generator for large estates (thousands of projects and repositories), built in memory.
 //!
-//! The same [`GenerateOptions`] always yield the same [`Estate`]. Git contents are small (a README
-//! and one config file per repo, some with a planted fake Azure storage key); bare repositories are
-//! only written to disk when a client first touches a repo's git data.
+//! The same [`GenerateOptions`] always yield the same [`Estate`]. By default git contents are small
+//! (a README and one config file per repo, some with a planted fake Azure storage key); with
+//! [`RepoContent::Realistic`] each repo gets a [`RepoRecipe`] instead: real histories of varied
+//! size with planted secrets, still deterministic by seed. Either way bare repositories are only
+//! written to disk when a client first touches a repo's git data.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::content::{PlantedSecret, RepoRecipe};
 use crate::fixture::{
     AgentPool, Branch, Commit, Environment, Estate, Org, OrgScope, Pat, Pipeline, PipelinePermission, Policy,
     Project, Queue, Repo, SecureFile, ServiceEndpoint, User, Variable, VariableGroup, Wiki, WikiPage,
@@ -33,6 +36,26 @@ pub struct GenerateOptions {
     pub secret_fraction: f64,
     /// Fraction of repos that are empty (no default branch).
     pub empty_fraction: f64,
+    /// What generated repositories hold.
+    pub repo_content: RepoContent,
+    /// With [`RepoContent::Realistic`]: fraction of repos with several MiB of files.
+    pub large_fraction: f64,
+    /// With [`RepoContent::Realistic`]: fraction of repos with hundreds of commits.
+    pub long_history_fraction: f64,
+}
+
+/// What generated repositories hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RepoContent {
+    /// One commit: a README and a config file, some with a planted storage key (fast, tiny).
+    #[default]
+    Minimal,
+    /// Real histories of varied size from a [`RepoRecipe`] per repo: most with 2-40 commits, some
+    /// with 200-600, a few with 3-8 MiB of binary and data files, some empty; planted secrets of
+    /// several kinds (AWS, GitHub, Azure storage, Azure DevOps PAT, Entra secret, private key),
+    /// about half of them removed again later in the history. Materialized lazily with
+    /// `git fast-import`; [`Estate::planted_secrets`] lists what a scanner should find.
+    Realistic,
 }
 
 impl Default for GenerateOptions {
@@ -45,6 +68,9 @@ impl Default for GenerateOptions {
             max_pipelines_per_project: 3,
             secret_fraction: 0.1,
             empty_fraction: 0.02,
+            repo_content: RepoContent::Minimal,
+            large_fraction: 0.02,
+            long_history_fraction: 0.15,
         }
     }
 }
@@ -68,7 +94,59 @@ const POLICY_TYPES: &[&str] = &[
     "fa4e907d-c16b-4a4c-9dfa-4916e5d171ab",
 ];
 
+/// A recipe for one repository of a [`RepoContent::Realistic`] estate.
+fn realistic_recipe(rng: &mut SplitMix64, opts: &GenerateOptions, empty: bool) -> RepoRecipe {
+    let seed = rng.next_u64();
+    if empty {
+        return RepoRecipe {
+            seed,
+            commits: 0,
+            ..RepoRecipe::default()
+        };
+    }
+    let roll = rng.next_f64();
+    let (commits, large_bytes) = if roll < opts.large_fraction {
+        (5 + rng.below(26), (3 << 20) + rng.below(5 << 20))
+    } else if roll < opts.large_fraction + opts.long_history_fraction {
+        (200 + rng.below(401), 0)
+    } else {
+        (2 + rng.below(39), 0)
+    };
+    let secrets = if rng.chance(opts.secret_fraction) {
+        1 + rng.below(3)
+    } else {
+        0
+    };
+    RepoRecipe {
+        seed,
+        commits: commits as u32,
+        large_bytes,
+        secrets: secrets as u32,
+        branch: "main".into(),
+        feature_branches: rng.below(3) as u32,
+        start: 1_704_067_200 + rng.below(10_000_000) as i64,
+    }
+}
+
 impl Estate {
+    /// Secrets planted in generated repositories (`generated` recipes), for a benchmark's ground
+    /// truth: `(org, project, repo, secret)`.
+    pub fn planted_secrets(&self) -> Vec<(String, String, String, PlantedSecret)> {
+        let mut out = Vec::new();
+        for o in &self.orgs {
+            for p in &o.projects {
+                for r in &p.repos {
+                    if let Some(recipe) = &r.generated {
+                        for s in recipe.planted_secrets() {
+                            out.push((o.name.clone(), p.name.clone(), r.name.clone(), s));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Builds an estate deterministically from `opts`.
     pub fn generate(opts: &GenerateOptions) -> Estate {
         let mut rng = SplitMix64::new(opts.seed);
@@ -155,7 +233,12 @@ impl Estate {
                         is_fork: rng.chance(0.03),
                         ..Repo::default()
                     };
-                    if !empty {
+                    if opts.repo_content == RepoContent::Realistic {
+                        let recipe = realistic_recipe(&mut rng, opts, empty);
+                        repo.default_branch = recipe.default_ref();
+                        repo.size = Some(recipe.approx_size());
+                        repo.generated = Some(recipe);
+                    } else if !empty {
                         let mut files = BTreeMap::new();
                         files.insert(
                             "README.md".to_string(),

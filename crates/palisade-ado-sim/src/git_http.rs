@@ -3,10 +3,11 @@
 //! smart HTTP (`info/refs`, `git-upload-pack`, `git-receive-pack`) served through
 //! `git http-backend` as a CGI.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -16,14 +17,17 @@ use tokio::process::Command;
 
 use crate::error::{AdoError, AdoResult};
 use crate::fixture::{Commit, Repo};
-use crate::server::{SimState, auth_failure, authenticate};
+use crate::server::{SimState, auth_failure, authenticate, lock};
 
 /// Where bare repositories live, and which ones exist already.
 #[derive(Debug)]
 pub(crate) struct GitStore {
     root: PathBuf,
     _temp: Option<tempfile::TempDir>,
-    ready: tokio::sync::Mutex<HashSet<uuid::Uuid>>,
+    /// One cell per repository: materialized once, in parallel across repositories.
+    ready: Mutex<HashMap<uuid::Uuid, Arc<tokio::sync::OnceCell<PathBuf>>>>,
+    /// Serializes ref updates (pushes, `/_sim` commits) per repository.
+    locks: Mutex<HashMap<uuid::Uuid, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl GitStore {
@@ -38,7 +42,8 @@ impl GitStore {
         Ok(Self {
             root,
             _temp: temp,
-            ready: tokio::sync::Mutex::new(HashSet::new()),
+            ready: Mutex::new(HashMap::new()),
+            locks: Mutex::new(HashMap::new()),
         })
     }
 
@@ -46,26 +51,32 @@ impl GitStore {
         &self.root
     }
 
-    /// The bare repository for `repo`, creating it from the fixture on first use.
+    /// The bare repository for `repo`, creating it from the fixture (or its recipe) on first use.
     pub async fn ensure(&self, repo: &Repo) -> AdoResult<PathBuf> {
         let id = repo.guid();
         let dir = self.root.join(format!("{id}.git"));
-        let mut ready = self.ready.lock().await;
-        if ready.contains(&id) {
-            return Ok(dir);
-        }
-        if !dir.join("HEAD").exists() {
-            materialize(&dir, repo).await.map_err(|e| {
-                tracing::error!(repo = %repo.name, error = %e, "cannot materialize repository");
-                AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR)
-            })?;
-        }
-        ready.insert(id);
-        Ok(dir)
+        let cell = Arc::clone(lock(&self.ready).entry(id).or_default());
+        let made = cell
+            .get_or_try_init(|| async {
+                if !dir.join("HEAD").exists() {
+                    materialize(&dir, repo).await.map_err(|e| {
+                        tracing::error!(repo = %repo.name, error = %e, "cannot materialize repository");
+                        AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR)
+                    })?;
+                }
+                Ok::<_, AdoError>(dir.clone())
+            })
+            .await?;
+        Ok(made.clone())
+    }
+
+    /// The lock held while a repository's refs change.
+    pub fn repo_lock(&self, id: uuid::Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(lock(&self.locks).entry(id).or_default())
     }
 }
 
-fn git(dir: &Path) -> Command {
+pub(crate) fn git(dir: &Path) -> Command {
     let mut c = Command::new("git");
     c.arg("--git-dir").arg(dir);
     c.env("GIT_CONFIG_NOSYSTEM", "1")
@@ -75,7 +86,7 @@ fn git(dir: &Path) -> Command {
     c
 }
 
-async fn run(mut cmd: Command) -> std::io::Result<Vec<u8>> {
+pub(crate) async fn run(mut cmd: Command) -> std::io::Result<Vec<u8>> {
     let out = cmd.stderr(Stdio::piped()).stdout(Stdio::piped()).output().await?;
     if !out.status.success() {
         return Err(std::io::Error::other(format!(
@@ -86,7 +97,7 @@ async fn run(mut cmd: Command) -> std::io::Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-fn quote_path(p: &str) -> String {
+pub(crate) fn quote_path(p: &str) -> String {
     let mut s = String::from("\"");
     for ch in p.trim_start_matches('/').chars() {
         match ch {
@@ -197,16 +208,42 @@ async fn materialize(dir: &Path, repo: &Repo) -> std::io::Result<()> {
     let mut cfg = git(&tmp);
     cfg.args(["config", "http.receivepack", "true"]);
     run(cfg).await?;
-    if !repo.branches.is_empty() {
-        let stream = import_stream(repo);
-        let mut cmd = git(&tmp);
+    let stream = if let Some(recipe) = &repo.generated {
+        let recipe = recipe.clone();
+        let stream = tokio::task::spawn_blocking(move || recipe.fast_import_stream())
+            .await
+            .map_err(std::io::Error::other)?;
+        (recipe_has_commits(repo)).then_some(stream)
+    } else {
+        (!repo.branches.is_empty()).then(|| import_stream(repo))
+    };
+    if let Some(stream) = stream {
+        fast_import(&tmp, &stream).await?;
+    }
+    if let Some(head) = &repo.default_branch {
+        let mut sym = git(&tmp);
+        sym.args(["symbolic-ref", "HEAD", head]);
+        run(sym).await?;
+    }
+    tokio::fs::rename(&tmp, dir).await?;
+    Ok(())
+}
+
+fn recipe_has_commits(repo: &Repo) -> bool {
+    repo.generated.as_ref().is_some_and(|r| r.commits > 0)
+}
+
+/// Runs `git fast-import` on `stream` (which ends with `done`).
+pub(crate) async fn fast_import(dir: &Path, stream: &[u8]) -> std::io::Result<()> {
+    {
+        let mut cmd = git(dir);
         cmd.args(["fast-import", "--quiet", "--done"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn()?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(&stream).await?;
+            stdin.write_all(stream).await?;
         }
         let out = child.wait_with_output().await?;
         if !out.status.success() {
@@ -216,12 +253,6 @@ async fn materialize(dir: &Path, repo: &Repo) -> std::io::Result<()> {
             )));
         }
     }
-    if let Some(head) = &repo.default_branch {
-        let mut sym = git(&tmp);
-        sym.args(["symbolic-ref", "HEAD", head]);
-        run(sym).await?;
-    }
-    tokio::fs::rename(&tmp, dir).await?;
     Ok(())
 }
 
@@ -276,21 +307,22 @@ pub(crate) async fn log(
         return Ok(None);
     }
     let mut cmd = git(dir);
-    cmd.args([
-        "log",
-        "--no-renames",
-        "--name-status",
-        "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%P%x1f%B%x1f",
-    ])
-    .arg(format!("--skip={skip}"))
-    .arg(format!("--max-count={top}"))
-    .arg(rev)
-    .arg("--");
+    cmd.args(["log", "--no-renames", "--name-status", LOG_FORMAT])
+        .arg(format!("--skip={skip}"))
+        .arg(format!("--max-count={top}"))
+        .arg(rev)
+        .arg("--");
     let out = run(cmd).await.map_err(|e| {
         tracing::error!(error = %e, "git log failed");
         AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR)
     })?;
-    let text = String::from_utf8_lossy(&out);
+    Ok(Some(parse_log(&out)))
+}
+
+const LOG_FORMAT: &str = "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%P%x1f%B%x1f";
+
+fn parse_log(out: &[u8]) -> Vec<CommitInfo> {
+    let text = String::from_utf8_lossy(out);
     let mut list = Vec::new();
     for rec in text.split('\u{1e}').filter(|r| !r.trim().is_empty()) {
         let f: Vec<&str> = rec.split('\u{1f}').collect();
@@ -330,7 +362,56 @@ pub(crate) async fn log(
             deletes,
         });
     }
-    Ok(Some(list))
+    list
+}
+
+fn is_oid(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Commits reachable from `tip` and from none of `exclude` (object ids), newest first.
+pub(crate) async fn log_range(dir: &Path, tip: &str, exclude: &[String], max: usize) -> Vec<CommitInfo> {
+    if !is_oid(tip) {
+        return Vec::new();
+    }
+    let mut cmd = git(dir);
+    cmd.args(["log", "--no-renames", "--name-status", LOG_FORMAT])
+        .arg(format!("--max-count={max}"))
+        .arg(tip);
+    let excluded: Vec<&String> = exclude.iter().filter(|x| is_oid(x)).collect();
+    if !excluded.is_empty() {
+        cmd.arg("--not");
+        cmd.args(excluded);
+    }
+    cmd.arg("--");
+    match run(cmd).await {
+        Ok(out) => parse_log(&out),
+        Err(e) => {
+            tracing::warn!(error = %e, "git log of a push failed");
+            Vec::new()
+        }
+    }
+}
+
+/// The merge base of two commits, if any.
+pub(crate) async fn merge_base(dir: &Path, a: &str, b: &str) -> Option<String> {
+    if !is_oid(a) || !is_oid(b) {
+        return None;
+    }
+    let mut cmd = git(dir);
+    cmd.args(["merge-base", a, b]);
+    let out = run(cmd).await.ok()?;
+    let id = String::from_utf8_lossy(&out).trim().to_string();
+    is_oid(&id).then_some(id)
+}
+
+/// Points `HEAD` at `branch` (a full ref).
+pub(crate) async fn set_head(dir: &Path, branch: &str) {
+    let mut cmd = git(dir);
+    cmd.args(["symbolic-ref", "HEAD", branch]);
+    if let Err(e) = run(cmd).await {
+        tracing::warn!(error = %e, "cannot set HEAD");
+    }
 }
 
 /// Smart HTTP for `{org}/{project}/_git/{repo}[.git]/...` (or `{org}/_git/{repo}`).
@@ -429,7 +510,20 @@ pub(crate) async fn handle(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let path_info = format!("/{dir_name}/{tail}");
-    match cgi(
+    // A push changes refs: serialize it with other ref updates, and raise its events.
+    let pushing = service == "receive" && method == Method::POST;
+    let repo_lock = state.inner.git.repo_lock(repo.guid());
+    let _guard = if pushing {
+        Some(repo_lock.lock().await)
+    } else {
+        None
+    };
+    let before = if pushing {
+        list_refs(&dir).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let answer = match cgi(
         state,
         method,
         headers,
@@ -443,9 +537,17 @@ pub(crate) async fn handle(
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "git http-backend failed");
-            AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+            return AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR).into_response();
+        }
+    };
+    if pushing {
+        let after = list_refs(&dir).await.unwrap_or_default();
+        let changes = crate::push::ref_changes(&before, &after);
+        if !changes.is_empty() {
+            crate::push::after_push(state, org, repo.guid(), &dir, &identity.user, &before, changes).await;
         }
     }
+    answer
 }
 
 async fn cgi(

@@ -48,6 +48,32 @@ impl Default for RateLimit {
     }
 }
 
+/// How service hook events are delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HookKnobs {
+    /// Timeout of one delivery attempt.
+    pub timeout_ms: u64,
+    /// Attempts per delivery (the first one included).
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each later one.
+    pub backoff_ms: u64,
+    /// Refuse loopback/private target URLs and basic auth over plain http, as ADO does
+    /// (off by default so tests can receive on a loopback port).
+    pub strict_targets: bool,
+}
+
+impl Default for HookKnobs {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 2000,
+            max_attempts: 3,
+            backoff_ms: 200,
+            strict_targets: false,
+        }
+    }
+}
+
 /// Settable at start and at runtime (`POST /_sim/knobs` with a partial JSON object).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -68,6 +94,8 @@ pub struct Knobs {
     pub token_lifetime_secs: u64,
     /// Seed for the random faults.
     pub seed: u64,
+    /// Service hook deliveries.
+    pub hooks: HookKnobs,
 }
 
 impl Default for Knobs {
@@ -82,6 +110,7 @@ impl Default for Knobs {
             token_endpoint_down: false,
             token_lifetime_secs: 3600,
             seed: 0x5eed,
+            hooks: HookKnobs::default(),
         }
     }
 }
@@ -122,6 +151,15 @@ pub struct Stats {
     pub faults_injected: u64,
     pub git_requests: u64,
     pub token_requests: u64,
+    /// Service hook events raised (whether or not a subscription matched).
+    pub hook_events: u64,
+    /// HTTP attempts to deliver events (retries included).
+    pub hook_delivery_attempts: u64,
+    pub hook_deliveries_succeeded: u64,
+    /// Deliveries that failed every attempt.
+    pub hook_deliveries_failed: u64,
+    /// Pushes seen (git receive-pack and `/_sim` commits).
+    pub pushes: u64,
 }
 
 /// A tiny deterministic PRNG (splitmix64).

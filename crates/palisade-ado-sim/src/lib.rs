@@ -25,9 +25,20 @@
 //! 401-with-`WWW-Authenticate` versus 203 sign-in pages, per-identity rate limiting (headers, then
 //! delays, then 429 `TF400733`), and secrets nulled out in responses as ADO does.
 //!
+//! ## Pull requests, pushes and service hooks
+//! Pull requests track the source and target commits of the real bare repos
+//! (`lastMergeSourceCommit`, `lastMergeTargetCommit`, iterations with the merge base); threads,
+//! comments and statuses are stored per pull request. Web-hook subscriptions
+//! (`_apis/hooks/subscriptions`) receive `git.pullrequest.created`, `git.pullrequest.updated` and
+//! `git.push` events, delivered asynchronously with retries, when a pull request is opened or
+//! updated (REST `PATCH`), and on every push, through `git-receive-pack` or the simulator's own
+//! commit helper ([`SimState::commit`], `POST /_sim/orgs/{org}/projects/{project}/repos/{repo}/commits`).
+//! Deliveries are listed at `GET /_sim/hooks/deliveries` ([`SimState::hook_deliveries`]) and sent
+//! again with `POST /_sim/hooks/replay` ([`SimState::replay_delivery`]).
+//!
 //! ## Knobs and stats
 //! [`Knobs`] (latency, error and malformed-response rates, sign-in mode, rate limits, outage,
-//! token endpoint outage, token lifetime, fault seed) are set at start and changed at runtime
+//! token endpoint outage, token lifetime, fault seed, hook delivery) are set at start and changed at runtime
 //! with `POST /_sim/knobs` (a partial JSON object) and read with `GET /_sim/knobs`.
 //! `GET /_sim/stats` returns [`Stats`]; `POST /_sim/stats/reset` clears them.
 //!
@@ -44,18 +55,24 @@
 //! For a long-running server use [`serve`] with your own listener and shutdown future, or
 //! [`app`] to get the axum [`axum::Router`] (e.g. for `oneshot` tests).
 
+pub mod content;
 mod error;
 pub mod fixture;
 pub mod generate;
 mod git_http;
+mod hooks;
 pub mod knobs;
+mod push;
 mod routes;
 mod server;
 
+pub use content::{PlantedSecret, RepoRecipe};
 pub use error::AdoError;
 pub use fixture::{Estate, FixtureError};
-pub use generate::{GenerateOptions, generated_pat};
-pub use knobs::{Knobs, RateLimit, SigninMode, Stats};
+pub use generate::{GenerateOptions, RepoContent, generated_pat};
+pub use hooks::{DeliveryAttempt, DeliveryState, HookDelivery};
+pub use knobs::{HookKnobs, Knobs, RateLimit, SigninMode, Stats};
+pub use push::{SimCommit, SimPullRequest, SimPullRequestOpened, SimPush};
 pub use routes::oauth::ADO_RESOURCE;
 pub use server::{RunningSim, Sim, SimError, SimState, app, serve, serve_state, start};
 

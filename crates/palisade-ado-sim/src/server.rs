@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -89,6 +89,13 @@ pub(crate) struct Inner {
     pub oauth: Mutex<routes::oauth::OAuthStore>,
     pub git: GitStore,
     pub counter: AtomicU64,
+    pub hooks: Mutex<crate::hooks::HookStore>,
+    /// Deliveries in flight (spawned tasks).
+    pub hooks_inflight: AtomicUsize,
+    /// HTTP client for service hook deliveries.
+    pub http: reqwest::Client,
+    /// Last push id per repository.
+    pub push_ids: Mutex<HashMap<uuid::Uuid, i64>>,
 }
 
 impl SimState {
@@ -106,6 +113,14 @@ impl SimState {
                 oauth: Mutex::new(routes::oauth::OAuthStore::default()),
                 git,
                 counter: AtomicU64::new(1),
+                hooks: Mutex::new(crate::hooks::HookStore::default()),
+                hooks_inflight: AtomicUsize::new(0),
+                http: reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .user_agent("VSServices/16.0 (palisade-ado-sim)")
+                    .build()
+                    .unwrap_or_default(),
+                push_ids: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -199,8 +214,9 @@ impl Identity {
     }
 }
 
-/// `vso.code_write` implies `vso.code`; `_manage` implies `_write` and read; `vso.code_full`
-/// implies every `vso.code*`; `app_token` (full access) implies everything.
+/// `vso.code_write` implies `vso.code`; `_manage` (and `_interact`, as in `vso.hooks_interact`)
+/// implies `_write` and read; `vso.code_full` implies every `vso.code*`; `app_token` (full access)
+/// implies everything. `vso.hooks_read` and `vso.hooks` are the same scope.
 pub(crate) fn scope_implies(have: &str, needed: &str) -> bool {
     if have == needed || have == "app_token" {
         return true;
@@ -214,7 +230,7 @@ pub(crate) fn scope_implies(have: &str, needed: &str) -> bool {
     let rank = |s: &str| match s {
         "" | "read" => 0,
         "write" | "status" | "execute" => 1,
-        "manage" => 2,
+        "manage" | "interact" => 2,
         "full" => 3,
         _ => 99,
     };
@@ -225,7 +241,7 @@ pub(crate) fn scope_implies(have: &str, needed: &str) -> bool {
 fn split_scope(s: &str) -> (&str, &str) {
     match s.rsplit_once('_') {
         Some((base, suffix))
-            if ["read", "write", "manage", "full", "status", "execute"].contains(&suffix) =>
+            if ["read", "write", "manage", "interact", "full", "status", "execute"].contains(&suffix) =>
         {
             (base, suffix)
         }
@@ -363,6 +379,16 @@ pub fn app(state: SimState) -> Router {
         .route("/_sim/stats", get(get_stats))
         .route("/_sim/stats/reset", post(reset_stats))
         .route("/_sim/health", get(|| async { "ok" }))
+        .route("/_sim/hooks/deliveries", get(get_deliveries))
+        .route("/_sim/hooks/replay", post(post_replay))
+        .route(
+            "/_sim/orgs/{org}/projects/{project}/repos/{repo}/commits",
+            post(post_commit),
+        )
+        .route(
+            "/_sim/orgs/{org}/projects/{project}/repos/{repo}/pullrequests",
+            post(post_pull_request),
+        )
         .fallback(dispatch)
         .with_state(state)
 }
@@ -468,6 +494,58 @@ async fn post_knobs(State(state): State<SimState>, body: Bytes) -> Response {
 
 async fn get_stats(State(state): State<SimState>) -> Response {
     axum::Json(state.stats()).into_response()
+}
+
+async fn get_deliveries(State(state): State<SimState>) -> Response {
+    axum::Json(state.hook_deliveries()).into_response()
+}
+
+/// `POST /_sim/hooks/replay` with an optional `{"delivery_id": n}` (default: the last delivery).
+async fn post_replay(State(state): State<SimState>, body: Bytes) -> Response {
+    let id = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(v) => v.get("delivery_id").and_then(Value::as_u64),
+            Err(e) => return AdoError::bad_request(format!("invalid JSON: {e}")).into_response(),
+        }
+    };
+    match state.replay_delivery(id) {
+        Some(d) => (StatusCode::ACCEPTED, axum::Json(d)).into_response(),
+        None => AdoError::not_found("No delivery to replay.").into_response(),
+    }
+}
+
+type RepoPath = axum::extract::Path<(String, String, String)>;
+
+async fn post_commit(
+    State(state): State<SimState>,
+    axum::extract::Path((org, project, repo)): RepoPath,
+    body: Bytes,
+) -> Response {
+    let commit: crate::push::SimCommit = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return AdoError::bad_request(format!("invalid commit JSON: {e}")).into_response(),
+    };
+    match state.commit(&org, &project, &repo, &commit).await {
+        Ok(p) => (StatusCode::CREATED, axum::Json(p)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn post_pull_request(
+    State(state): State<SimState>,
+    axum::extract::Path((org, project, repo)): RepoPath,
+    body: Bytes,
+) -> Response {
+    let pr: crate::push::SimPullRequest = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return AdoError::bad_request(format!("invalid pull request JSON: {e}")).into_response(),
+    };
+    match state.open_pull_request(&org, &project, &repo, &pr).await {
+        Ok(p) => (StatusCode::CREATED, axum::Json(p)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn reset_stats(State(state): State<SimState>) -> Response {
@@ -614,6 +692,7 @@ async fn dispatch(State(state): State<SimState>, req: Request) -> Response {
             form,
             rest,
         }) => {
+            let method = method_override(&parts.method, &parts.headers);
             if rest.iter().any(|s| s == "_git") {
                 return crate::git_http::handle(
                     &state,
@@ -628,13 +707,31 @@ async fn dispatch(State(state): State<SimState>, req: Request) -> Response {
                 .await;
             }
             let req = RawReq {
-                method: parts.method,
+                method,
                 headers: parts.headers,
                 query,
                 body,
             };
             rest_request(&state, req, Some((org, base, form)), &root, rest).await
         }
+    }
+}
+
+/// `X-HTTP-Method-Override: PATCH` (or `DELETE`, `PUT`) on a POST is honoured, as ADO does.
+fn method_override(method: &Method, headers: &HeaderMap) -> Method {
+    if method != Method::POST {
+        return method.clone();
+    }
+    match headers
+        .get("x-http-method-override")
+        .and_then(|h| h.to_str().ok())
+        .map(|v| v.trim().to_ascii_uppercase())
+        .as_deref()
+    {
+        Some("PATCH") => Method::PATCH,
+        Some("DELETE") => Method::DELETE,
+        Some("PUT") => Method::PUT,
+        _ => Method::POST,
     }
 }
 
@@ -1042,4 +1139,19 @@ pub(crate) fn list_response(items: Vec<Value>, token: Option<String>) -> Respons
         resp.headers_mut().insert("x-ms-continuationtoken", v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scope_implies;
+
+    #[test]
+    fn hook_scopes() {
+        assert!(scope_implies("vso.hooks_write", "vso.hooks"));
+        assert!(scope_implies("vso.hooks_read", "vso.hooks"));
+        assert!(scope_implies("vso.hooks", "vso.hooks_read"));
+        assert!(scope_implies("vso.hooks_interact", "vso.hooks_write"));
+        assert!(!scope_implies("vso.hooks", "vso.hooks_write"));
+        assert!(!scope_implies("vso.code_write", "vso.hooks"));
+    }
 }

@@ -8,10 +8,12 @@ use url::Url;
 use crate::client::{AdoClient, CONNECTION_DATA, Endpoint, join_segments};
 use crate::error::{AdoError, scope_missing_message};
 use crate::models::{
-    Account, AgentPool, BuildDefinition, ConnectionData, EnvironmentInstance, GeneralSettings, GitCommitRef,
-    GitPullRequest, GitRef, GitRepository, List, PolicyConfiguration, Profile, PullRequestStatus,
-    ResourcePipelinePermissions, SecureFile, ServiceEndpoint, TeamProject, VariableGroup, WikiPage, WikiV2,
-    WiqlResult, WorkItem,
+    Account, AgentPool, BuildDefinition, Comment, CommentThreadStatus, ConnectionData, EnvironmentInstance,
+    GeneralSettings, GitCommitRef, GitPullRequest, GitPullRequestCommentThread, GitPullRequestIteration,
+    GitPullRequestStatus, GitRef, GitRepository, List, NewPullRequestStatus, NewSubscription, NewThread,
+    PolicyConfiguration, Profile, PullRequestStatus, PullRequestUpdate, ResourcePipelinePermissions,
+    SecureFile, ServiceEndpoint, Subscription, TeamProject, VariableGroup, WikiPage, WikiV2, WiqlResult,
+    WorkItem,
 };
 
 const fn ep(name: &'static str, version: &'static str, scope: &'static str) -> Endpoint {
@@ -43,6 +45,27 @@ const WIKIS: Endpoint = ep("wikis", "7.1", "vso.wiki");
 const WIKI_PAGE: Endpoint = ep("wiki page", "7.1", "vso.wiki");
 const WIQL: Endpoint = ep("wiql query", "7.1", "vso.work");
 const WORK_ITEMS: Endpoint = ep("work items", "7.1", "vso.work");
+const PULL_REQUEST: Endpoint = ep("pull request", "7.1", "vso.code");
+const UPDATE_PULL_REQUEST: Endpoint = ep("update pull request", "7.1", "vso.code_write");
+const PR_ITERATIONS: Endpoint = ep("pull request iterations", "7.1", "vso.code");
+const PR_THREADS: Endpoint = ep("pull request threads", "7.1", "vso.code");
+const PR_THREAD_WRITE: Endpoint = ep("pull request thread", "7.1", "vso.code_write");
+const PR_COMMENT_WRITE: Endpoint = ep("pull request comment", "7.1", "vso.code_write");
+const PR_STATUSES: Endpoint = ep("pull request statuses", "7.1", "vso.code");
+const CREATE_PR_STATUS: Endpoint = ep("create pull request status", "7.1", "vso.code_write");
+const SUBSCRIPTIONS: Endpoint = ep("service hook subscriptions", "7.1", "vso.hooks");
+const CREATE_SUBSCRIPTION: Endpoint = ep("create service hook subscription", "7.1", "vso.hooks_write");
+const DELETE_SUBSCRIPTION: Endpoint = ep("delete service hook subscription", "7.1", "vso.hooks_write");
+
+/// Checks a value that travels in a header of its own (no line breaks, no control characters).
+fn header_safe(what: &str, v: &str) -> Result<(), AdoError> {
+    if v.chars().any(char::is_control) {
+        return Err(AdoError::InvalidRequest(format!(
+            "{what} must not contain line breaks or control characters"
+        )));
+    }
+    Ok(())
+}
 
 /// A permission (OAuth/PAT scope) [`AdoClient::test_connection`] can check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +81,12 @@ pub enum ApiScope {
     Wiki,
     Work,
     Profile,
+    /// `vso.code_write`: pull request threads and statuses (managed pull-request scans).
+    CodeWrite,
+    /// `vso.hooks`: list service hook subscriptions.
+    HooksRead,
+    /// `vso.hooks_write`: create and delete service hook subscriptions.
+    HooksWrite,
 }
 
 impl ApiScope {
@@ -75,6 +104,9 @@ impl ApiScope {
             Self::Wiki => "vso.wiki",
             Self::Work => "vso.work",
             Self::Profile => "vso.profile",
+            Self::CodeWrite => "vso.code_write",
+            Self::HooksRead => "vso.hooks",
+            Self::HooksWrite => "vso.hooks_write",
         }
     }
 
@@ -89,6 +121,9 @@ impl ApiScope {
         Self::Environment,
         Self::AgentPools,
     ];
+
+    /// What managed scans with pull-request scans need on top of discovery's read scopes.
+    pub const MANAGED_SCANS: [ApiScope; 4] = [Self::Code, Self::CodeWrite, Self::HooksRead, Self::HooksWrite];
 }
 
 /// What [`AdoClient::test_connection`] found.
@@ -483,6 +518,29 @@ impl AdoClient {
                     )
                     .await
                     .map(drop),
+                ApiScope::HooksRead => self.list_subscriptions().await.map(drop),
+                // Writes are probed with requests that can never succeed: the scope check comes
+                // first, so a 400 or 404 means the scope is there and nothing was written.
+                ApiScope::HooksWrite => {
+                    let url = self.url(&["_apis", "hooks", "subscriptions"]);
+                    probe(
+                        self.execute(&CREATE_SUBSCRIPTION, Method::POST, &url, &[], Some(&json!({})))
+                            .await,
+                    )
+                }
+                ApiScope::CodeWrite => {
+                    let url = self.url(&[
+                        "_apis",
+                        "git",
+                        "repositories",
+                        "00000000-0000-0000-0000-000000000000",
+                        "pullrequests",
+                    ]);
+                    probe(
+                        self.execute(&CREATE_PULL_REQUEST, Method::POST, &url, &[], Some(&json!({})))
+                            .await,
+                    )
+                }
             };
             match result {
                 Ok(()) => {}
@@ -495,6 +553,297 @@ impl AdoClient {
             }
         }
         Ok(test)
+    }
+}
+
+/// A write probe's outcome: refused for its content (not for the credential) means allowed.
+fn probe(result: Result<crate::client::Reply, AdoError>) -> Result<(), AdoError> {
+    match result {
+        Ok(_) | Err(AdoError::BadRequest { .. } | AdoError::NotFound { .. } | AdoError::Conflict { .. }) => {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl AdoClient {
+    // ---- service hooks ----
+
+    /// Creates a web-hook subscription (`tfs` publisher, `webHooks`/`httpRequest` consumer)
+    /// sending all resource details and no messages.
+    pub async fn create_subscription(&self, sub: &NewSubscription) -> Result<Subscription, AdoError> {
+        use secrecy::ExposeSecret as _;
+        let mut publisher = serde_json::Map::new();
+        publisher.insert("projectId".into(), json!(sub.project_id));
+        if let Some(r) = &sub.repository {
+            publisher.insert("repository".into(), json!(r));
+        }
+        if let Some(b) = &sub.branch {
+            publisher.insert("branch".into(), json!(b));
+        }
+        if let Some(t) = &sub.notification_type {
+            publisher.insert("notificationType".into(), json!(t));
+        }
+        let mut consumer = serde_json::Map::new();
+        consumer.insert("url".into(), json!(sub.url));
+        consumer.insert("resourceDetailsToSend".into(), json!("all"));
+        consumer.insert("messagesToSend".into(), json!("none"));
+        consumer.insert("detailedMessagesToSend".into(), json!("none"));
+        if let Some((user, password)) = &sub.basic_auth {
+            header_safe("the basic auth user name", user)?;
+            header_safe("the basic auth password", password.expose_secret())?;
+            consumer.insert("basicAuthUsername".into(), json!(user));
+            consumer.insert("basicAuthPassword".into(), json!(password.expose_secret()));
+        }
+        if !sub.http_headers.is_empty() {
+            let mut lines = Vec::with_capacity(sub.http_headers.len());
+            for (name, value) in &sub.http_headers {
+                if name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+                {
+                    return Err(AdoError::InvalidRequest(format!(
+                        "invalid HTTP header name {name:?}"
+                    )));
+                }
+                header_safe("an HTTP header value", value.expose_secret())?;
+                lines.push(format!("{name}:{}", value.expose_secret()));
+            }
+            consumer.insert("httpHeaders".into(), json!(lines.join("\n")));
+        }
+        let body = json!({
+            "publisherId": "tfs",
+            "eventType": sub.event_type.as_str(),
+            "resourceVersion": "1.0",
+            "consumerId": "webHooks",
+            "consumerActionId": "httpRequest",
+            "publisherInputs": publisher,
+            "consumerInputs": consumer,
+        });
+        let url = self.url(&["_apis", "hooks", "subscriptions"]);
+        let reply = self
+            .execute(&CREATE_SUBSCRIPTION, Method::POST, &url, &[], Some(&body))
+            .await?;
+        Self::parse(&CREATE_SUBSCRIPTION, &reply.body)
+    }
+
+    /// Every service hook subscription of the organization.
+    pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, AdoError> {
+        let url = self.url(&["_apis", "hooks", "subscriptions"]);
+        let list: List<Subscription> = self.get_json(&SUBSCRIPTIONS, &url, &[]).await?;
+        Ok(list.value)
+    }
+
+    pub async fn subscription(&self, id: &str) -> Result<Subscription, AdoError> {
+        let url = self.url(&["_apis", "hooks", "subscriptions", id]);
+        self.get_json(&SUBSCRIPTIONS, &url, &[]).await
+    }
+
+    pub async fn delete_subscription(&self, id: &str) -> Result<(), AdoError> {
+        let url = self.url(&["_apis", "hooks", "subscriptions", id]);
+        self.execute(&DELETE_SUBSCRIPTION, Method::DELETE, &url, &[], None)
+            .await
+            .map(drop)
+    }
+
+    // ---- one pull request ----
+
+    fn pr_url(&self, project: &str, repo: &str, id: i64, tail: &[&str]) -> Url {
+        let id = id.to_string();
+        let mut segs = vec![
+            project,
+            "_apis",
+            "git",
+            "repositories",
+            repo,
+            "pullRequests",
+            id.as_str(),
+        ];
+        segs.extend_from_slice(tail);
+        self.url(&segs)
+    }
+
+    /// One pull request, with `lastMergeSourceCommit`/`lastMergeTargetCommit`.
+    pub async fn pull_request(&self, project: &str, repo: &str, id: i64) -> Result<GitPullRequest, AdoError> {
+        let url = self.pr_url(project, repo, id, &[]);
+        self.get_json(&PULL_REQUEST, &url, &[]).await
+    }
+
+    pub async fn update_pull_request(
+        &self,
+        project: &str,
+        repo: &str,
+        id: i64,
+        update: &PullRequestUpdate,
+    ) -> Result<GitPullRequest, AdoError> {
+        let mut body = serde_json::Map::new();
+        if let Some(t) = &update.title {
+            body.insert("title".into(), json!(t));
+        }
+        if let Some(d) = &update.description {
+            body.insert("description".into(), json!(d));
+        }
+        if let Some(s) = update.status {
+            body.insert("status".into(), json!(s.as_str()));
+        }
+        let url = self.pr_url(project, repo, id, &[]);
+        let reply = self
+            .execute(
+                &UPDATE_PULL_REQUEST,
+                Method::PATCH,
+                &url,
+                &[],
+                Some(&serde_json::Value::Object(body)),
+            )
+            .await?;
+        Self::parse(&UPDATE_PULL_REQUEST, &reply.body)
+    }
+
+    /// The iterations of a pull request (one per push to its source branch).
+    pub async fn pr_iterations(
+        &self,
+        project: &str,
+        repo: &str,
+        id: i64,
+    ) -> Result<Vec<GitPullRequestIteration>, AdoError> {
+        let url = self.pr_url(project, repo, id, &["iterations"]);
+        let list: List<GitPullRequestIteration> = self.get_json(&PR_ITERATIONS, &url, &[]).await?;
+        Ok(list.value)
+    }
+
+    /// Every thread of a pull request, system threads included
+    /// ([`GitPullRequestCommentThread::is_system`]).
+    pub async fn pr_threads(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+    ) -> Result<Vec<GitPullRequestCommentThread>, AdoError> {
+        let url = self.pr_url(project, repo, pr, &["threads"]);
+        let list: List<GitPullRequestCommentThread> = self.get_json(&PR_THREADS, &url, &[]).await?;
+        Ok(list.value)
+    }
+
+    pub async fn create_pr_thread(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+        thread: &NewThread,
+    ) -> Result<GitPullRequestCommentThread, AdoError> {
+        let properties: serde_json::Map<String, serde_json::Value> = thread
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), json!({"$type": "System.String", "$value": v})))
+            .collect();
+        let mut body = json!({
+            "comments": [{"parentCommentId": 0, "content": thread.content, "commentType": "text"}],
+            "status": thread.status.as_str(),
+            "properties": properties,
+        });
+        if let Some(c) = &thread.context {
+            body["threadContext"] = serde_json::to_value(c)
+                .map_err(|e| AdoError::InvalidRequest(format!("thread context: {e}")))?;
+        }
+        let url = self.pr_url(project, repo, pr, &["threads"]);
+        let reply = self
+            .execute(&PR_THREAD_WRITE, Method::POST, &url, &[], Some(&body))
+            .await?;
+        Self::parse(&PR_THREAD_WRITE, &reply.body)
+    }
+
+    pub async fn update_pr_thread_status(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+        thread_id: i64,
+        status: CommentThreadStatus,
+    ) -> Result<GitPullRequestCommentThread, AdoError> {
+        let tid = thread_id.to_string();
+        let url = self.pr_url(project, repo, pr, &["threads", &tid]);
+        let body = json!({"status": status.as_str()});
+        let reply = self
+            .execute(&PR_THREAD_WRITE, Method::PATCH, &url, &[], Some(&body))
+            .await?;
+        Self::parse(&PR_THREAD_WRITE, &reply.body)
+    }
+
+    /// Adds a reply to a thread (`parent_comment_id` 0: to the thread itself).
+    pub async fn add_pr_comment(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+        thread_id: i64,
+        content: &str,
+        parent_comment_id: i64,
+    ) -> Result<Comment, AdoError> {
+        let tid = thread_id.to_string();
+        let url = self.pr_url(project, repo, pr, &["threads", &tid, "comments"]);
+        let body = json!({"content": content, "parentCommentId": parent_comment_id, "commentType": "text"});
+        let reply = self
+            .execute(&PR_COMMENT_WRITE, Method::POST, &url, &[], Some(&body))
+            .await?;
+        Self::parse(&PR_COMMENT_WRITE, &reply.body)
+    }
+
+    pub async fn update_pr_comment(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+        thread_id: i64,
+        comment_id: i64,
+        content: &str,
+    ) -> Result<Comment, AdoError> {
+        let (tid, cid) = (thread_id.to_string(), comment_id.to_string());
+        let url = self.pr_url(project, repo, pr, &["threads", &tid, "comments", &cid]);
+        let body = json!({"content": content});
+        let reply = self
+            .execute(&PR_COMMENT_WRITE, Method::PATCH, &url, &[], Some(&body))
+            .await?;
+        Self::parse(&PR_COMMENT_WRITE, &reply.body)
+    }
+
+    pub async fn create_pr_status(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+        status: &NewPullRequestStatus,
+    ) -> Result<GitPullRequestStatus, AdoError> {
+        let mut context = json!({"name": status.context.name});
+        if let Some(g) = &status.context.genre {
+            context["genre"] = json!(g);
+        }
+        let mut body = json!({"state": status.state.as_str(), "context": context});
+        if let Some(d) = &status.description {
+            body["description"] = json!(d);
+        }
+        if let Some(u) = &status.target_url {
+            body["targetUrl"] = json!(u);
+        }
+        if let Some(i) = status.iteration_id {
+            body["iterationId"] = json!(i);
+        }
+        let url = self.pr_url(project, repo, pr, &["statuses"]);
+        let reply = self
+            .execute(&CREATE_PR_STATUS, Method::POST, &url, &[], Some(&body))
+            .await?;
+        Self::parse(&CREATE_PR_STATUS, &reply.body)
+    }
+
+    pub async fn pr_statuses(
+        &self,
+        project: &str,
+        repo: &str,
+        pr: i64,
+    ) -> Result<Vec<GitPullRequestStatus>, AdoError> {
+        let url = self.pr_url(project, repo, pr, &["statuses"]);
+        let list: List<GitPullRequestStatus> = self.get_json(&PR_STATUSES, &url, &[]).await?;
+        Ok(list.value)
     }
 }
 

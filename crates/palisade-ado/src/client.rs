@@ -203,6 +203,15 @@ impl AdoClient {
         })
     }
 
+    /// The `Authorization` header value for git over HTTPS with this client's credential:
+    /// `Basic base64(":" + PAT)` or `Bearer <token>` (an Entra token, refreshed ahead of expiry
+    /// like for REST calls). Hand it to git without putting it on a command line, e.g. through
+    /// `GIT_CONFIG_COUNT=1`, `GIT_CONFIG_KEY_0=http.extraHeader` and
+    /// `GIT_CONFIG_VALUE_0="Authorization: <value>"` in git's environment.
+    pub async fn git_auth_header(&self) -> Result<secrecy::SecretString, AdoError> {
+        Ok(self.inner.credential.header().await?)
+    }
+
     pub(crate) fn url(&self, segments: &[&str]) -> Url {
         join_segments(&self.inner.base, segments)
     }

@@ -25,7 +25,13 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Store URL: a SQLite file path or `sqlite://PATH`, or `postgres://...`.
     /// Default: palisade.db in the user's data directory.
-    #[arg(long, global = true, env = "PALISADE_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        visible_alias = "database-url",
+        env = "PALISADE_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub db: Option<String>,
     /// File holding the 32-byte installation key (created on first use): it
     /// keys finding fingerprints, and connector credentials are sealed with a
@@ -75,6 +81,213 @@ pub enum Command {
     /// Work with Azure DevOps through a connector: repositories, commits, pull
     /// requests, wikis and work items.
     Ado(AdoArgs),
+    /// Choose the repositories managed scans cover, and how they are scanned.
+    ///
+    /// Repositories found by discovery are offered; enabled ones carry the
+    /// `managed-scan` label and get full scans (history first, then only new
+    /// commits) in batches on a schedule, and diff-aware pull-request scans
+    /// through Azure DevOps service hooks.
+    Repos(ReposArgs),
+    /// List, cancel and retry background jobs (scans, webhook subscriptions).
+    Jobs(JobsArgs),
+    /// Run the server: webhooks, health, the scheduler and a worker.
+    Serve(ServeArgs),
+    /// Run a worker only: lease jobs from the store and run them. Many
+    /// workers on many machines share one PostgreSQL store.
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReposArgs {
+    #[command(subcommand)]
+    pub command: ReposCommand,
+}
+
+/// Which repositories a `repos` command acts on.
+#[derive(Debug, Args)]
+pub struct RepoSelection {
+    /// Connector (name or id); may be left out when there is only one.
+    #[arg(long)]
+    pub connector: Option<String>,
+    /// Every repository of the connector.
+    #[arg(long, conflicts_with_all = ["org", "project", "repos"])]
+    pub all: bool,
+    /// Every repository of this organization.
+    #[arg(long, value_parser = parse_org_name, conflicts_with_all = ["project", "repos"])]
+    pub org: Option<palisade_domain::OrgName>,
+    /// Every repository of this project.
+    #[arg(long, conflicts_with = "repos")]
+    pub project: Option<String>,
+    /// Repositories as `project/repo` (or their ids).
+    pub repos: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReposCommand {
+    /// List managed repositories with their scan status.
+    List {
+        #[arg(long)]
+        connector: Option<String>,
+        /// Only repositories in this state (offered, enabled, disabled, archived).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Enable managed scans: full scans and pull-request scans unless turned off.
+    Enable {
+        #[command(flatten)]
+        selection: RepoSelection,
+        /// No scheduled full scans.
+        #[arg(long)]
+        no_full: bool,
+        /// No pull-request scans (no webhooks for these repositories).
+        #[arg(long)]
+        no_pr: bool,
+    },
+    /// Disable managed scans; findings are kept.
+    Disable {
+        #[command(flatten)]
+        selection: RepoSelection,
+    },
+    /// Offer repositories discovery found since, archive vanished ones.
+    Sync {
+        #[arg(long)]
+        connector: Option<String>,
+    },
+    /// Scan enabled repositories now, in batches, and wait for the scans.
+    Scan {
+        #[arg(long)]
+        connector: Option<String>,
+        /// Read the whole history again instead of only new commits.
+        #[arg(long)]
+        from_scratch: bool,
+        /// Scans run at once in this process (0: only queue the batches and
+        /// wait while `palisade worker`s run them).
+        #[arg(long, default_value_t = 4)]
+        slots: usize,
+        /// Only queue the scans; workers run them.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Show or change a connector's managed-scan settings.
+    Settings(RepoSettingsArgs),
+    /// Statistics of a connector's managed scans.
+    Stats {
+        #[arg(long)]
+        connector: Option<String>,
+        /// Days of scans counted.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RepoSettingsArgs {
+    #[arg(long)]
+    pub connector: Option<String>,
+    /// Enable repositories discovery finds later (instead of offering them).
+    #[arg(long)]
+    pub auto_enable: Option<bool>,
+    /// Hours between scheduled full scans (0: no schedule).
+    #[arg(long)]
+    pub interval_hours: Option<u32>,
+    /// Full scans queued at once per connector.
+    #[arg(long)]
+    pub batch_size: Option<u32>,
+    /// Service hooks for pull-request and push events.
+    #[arg(long)]
+    pub webhooks: Option<bool>,
+    /// palisade's URL as Azure DevOps reaches it (for service hooks).
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+    /// Comments on pull requests.
+    #[arg(long)]
+    pub pr_comments: Option<bool>,
+    /// Turn pull-request comments off in this project (repeatable).
+    #[arg(long)]
+    pub comments_off: Vec<String>,
+    /// Turn pull-request comments back on in this project (repeatable).
+    #[arg(long)]
+    pub comments_on: Vec<String>,
+    /// Most finding threads per pull request.
+    #[arg(long)]
+    pub max_threads: Option<u32>,
+    /// The PR status fails at this severity or above.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_severity: Option<Severity>,
+    #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(subcommand)]
+    pub command: JobsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        /// Only these states (queued, running, succeeded, dead, cancelled).
+        #[arg(long, value_delimiter = ',')]
+        state: Vec<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Cancel queued or running jobs.
+    Cancel {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Queue a dead or cancelled job again.
+    Retry { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerOpts {
+    /// Jobs run at once.
+    #[arg(long, default_value_t = 2)]
+    pub slots: usize,
+    /// Seconds a lease lasts without a heartbeat; a killed worker's jobs go
+    /// to another worker after this.
+    #[arg(long, default_value_t = 60)]
+    pub lease_seconds: u64,
+    /// Folder of the clone cache. Default: `clones` in the data directory.
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Do not run jobs in this process (leave them to `palisade worker`).
+    #[arg(long)]
+    pub no_worker: bool,
+    /// Do not run the scheduler in this process.
+    #[arg(long)]
+    pub no_scheduler: bool,
+    /// Seconds between scheduler passes.
+    #[arg(long, default_value_t = 60)]
+    pub schedule_every: u64,
+    #[command(flatten)]
+    pub worker: WorkerOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub worker: WorkerOpts,
+    /// Exit when no job is due and none is running.
+    #[arg(long)]
+    pub until_idle: bool,
 }
 
 /// Output format of connector, discovery, inventory and ADO commands.
@@ -132,7 +345,12 @@ pub enum ConnectorCommand {
         #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
-    /// Delete connectors with their inventory and discovery runs, all or none.
+    /// Revoke and delete connectors, all or none: palisade's webhook
+    /// subscriptions are removed from Azure DevOps, credentials destroyed,
+    /// queued jobs cancelled, the inventory and discovery runs deleted.
+    /// Findings and their triage are kept and come back when the
+    /// organization is connected again.
+    #[command(visible_alias = "revoke")]
     Delete {
         #[arg(required = true)]
         names: Vec<String>,
@@ -609,9 +827,14 @@ pub enum ScansCommand {
     List {
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// Only managed scans of this repository (`project/repo` or scan target).
+        #[arg(long)]
+        repo: Option<String>,
         #[arg(long, short, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Show a scan's log.
+    Logs { id: String },
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -704,6 +927,16 @@ pub struct SimArgs {
     /// Generated repositories per project.
     #[arg(long, default_value_t = 5, requires = "generate")]
     pub repos_per_project: usize,
+    /// Generated repositories get real histories of varied size (some long,
+    /// some large, some empty) with planted fake secrets, some removed later.
+    #[arg(long, requires = "generate")]
+    pub realistic: bool,
+    /// With --realistic: fraction of repositories with several MiB of files.
+    #[arg(long, requires = "realistic")]
+    pub large_fraction: Option<f64>,
+    /// With --realistic: fraction of repositories with hundreds of commits.
+    #[arg(long, requires = "realistic")]
+    pub long_history_fraction: Option<f64>,
     /// Write the generated estate's full-access PAT to this file (mode 0600).
     #[arg(long, requires = "generate")]
     pub pat_file: Option<PathBuf>,

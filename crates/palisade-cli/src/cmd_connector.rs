@@ -519,7 +519,8 @@ async fn delete(engine: &Engine, names: &[String], yes: bool) -> anyhow::Result<
         let mut err = std::io::stderr().lock();
         write!(
             err,
-            "Delete connector(s) {} with their inventory and discovery history? [y/N] ",
+            "Revoke and delete connector(s) {} (webhooks removed, credentials destroyed, queued scans \
+             cancelled, inventory deleted; findings and triage kept)? [y/N] ",
             names.join(", ")
         )?;
         err.flush()?;
@@ -532,7 +533,17 @@ async fn delete(engine: &Engine, names: &[String], yes: bool) -> anyhow::Result<
     let deleted = engine.delete_connectors(names).await?;
     let mut out = String::new();
     for r in &deleted {
-        writeln!(out, "Deleted connector {} ({})", r.config.name, r.id)?;
+        writeln!(
+            out,
+            "Deleted connector {} ({}): access revoked, {} webhook subscription(s) removed; findings kept",
+            r.connector.config.name, r.connector.id, r.subscriptions_removed
+        )?;
+        for e in &r.subscription_errors {
+            writeln!(
+                out,
+                "  could not remove {e}; delete it in Azure DevOps (Project settings > Service hooks)"
+            )?;
+        }
     }
     print(&out)?;
     Ok(Outcome::Clean)

@@ -125,6 +125,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
         findings: 0,
         suppressed: 0,
         errors: Vec::new(),
+        context: None,
     };
 
     let rt = store::runtime()?;

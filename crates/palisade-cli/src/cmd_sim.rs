@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use palisade_ado_sim::{Estate, GenerateOptions, Knobs, Sim, generated_pat};
+use palisade_ado_sim::{Estate, GenerateOptions, Knobs, RepoContent, Sim, generated_pat};
 
 use crate::Outcome;
 use crate::args::SimArgs;
@@ -13,12 +13,29 @@ use crate::store;
 
 pub fn run(args: &SimArgs) -> anyhow::Result<Outcome> {
     let (estate, pat_note) = if args.generate {
+        let defaults = GenerateOptions::default();
+        let fraction = |v: Option<f64>, d: f64, name: &str| match v {
+            Some(f) if (0.0..=1.0).contains(&f) => Ok(f),
+            Some(f) => anyhow::bail!("--{name} must be between 0 and 1, got {f}"),
+            None => Ok(d),
+        };
         let opts = GenerateOptions {
             seed: args.seed,
             orgs: args.orgs,
             projects: args.projects,
             repos_per_project: args.repos_per_project,
-            ..GenerateOptions::default()
+            repo_content: if args.realistic {
+                RepoContent::Realistic
+            } else {
+                RepoContent::Minimal
+            },
+            large_fraction: fraction(args.large_fraction, defaults.large_fraction, "large-fraction")?,
+            long_history_fraction: fraction(
+                args.long_history_fraction,
+                defaults.long_history_fraction,
+                "long-history-fraction",
+            )?,
+            ..defaults
         };
         (Estate::generate(&opts), Some(generated_pat(args.seed)))
     } else if let Some(path) = &args.fixture {

@@ -45,6 +45,31 @@ pub async fn open(global: &GlobalArgs) -> anyhow::Result<Engine> {
     Ok(Engine::new(Arc::from(store), vault, net))
 }
 
+/// The engine with a scanner: rules, the installation key and the clone
+/// cache (`--cache-dir`, `PALISADE_CACHE_DIR`, or `clones` in the data
+/// directory), for commands that run scans.
+pub async fn open_scanning(
+    global: &GlobalArgs,
+    cache_dir: Option<&std::path::Path>,
+    slots: usize,
+) -> anyhow::Result<Engine> {
+    let key = keyfile::load_or_create(global.key_file.as_deref())?;
+    let engine = open(global).await?;
+    let rules = crate::cmd_scan::load_rules(&[])?;
+    let dir = match cache_dir {
+        Some(d) => d.to_path_buf(),
+        None => match std::env::var_os("PALISADE_CACHE_DIR") {
+            Some(d) => d.into(),
+            None => keyfile::default_data_dir()?.join("clones"),
+        },
+    };
+    let mut kit = palisade_engine::ScanKit::new(rules, key, dir)?;
+    // Scans share the cores: each gets a fair part.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    kit.threads = (cores / slots.max(1)).max(1);
+    Ok(engine.with_scanner(kit))
+}
+
 /// The connector named, or the only one when none is named.
 pub async fn pick_connector(engine: &Engine, name: Option<&str>) -> anyhow::Result<ConnectorRecord> {
     if let Some(n) = name {

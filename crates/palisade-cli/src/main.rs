@@ -9,9 +9,12 @@ mod cmd_connector;
 mod cmd_discover;
 mod cmd_findings;
 mod cmd_inventory;
+mod cmd_jobs;
+mod cmd_repos;
 mod cmd_rules;
 mod cmd_scan;
 mod cmd_scans;
+mod cmd_serve;
 mod cmd_sim;
 mod engine;
 mod keyfile;
@@ -45,7 +48,13 @@ impl From<Outcome> for ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.global.verbose);
+    // Long-running processes log what they do by default.
+    let long_running = matches!(cli.command, Command::Serve(_) | Command::Worker(_));
+    init_tracing(if long_running {
+        cli.global.verbose.max(1)
+    } else {
+        cli.global.verbose
+    });
     let result = match cli.command {
         Command::Scan(args) => cmd_scan::run(&cli.global, &args),
         Command::Rules(args) => cmd_rules::run(&args),
@@ -56,6 +65,10 @@ fn main() -> ExitCode {
         Command::Discover(args) => cmd_discover::run(&cli.global, &args),
         Command::Inventory(args) => cmd_inventory::run(&cli.global, &args),
         Command::Ado(args) => cmd_ado::run(&cli.global, &args),
+        Command::Repos(args) => cmd_repos::run(&cli.global, &args),
+        Command::Jobs(args) => cmd_jobs::run(&cli.global, &args),
+        Command::Serve(args) => cmd_serve::serve(&cli.global, &args),
+        Command::Worker(args) => cmd_serve::worker(&cli.global, &args),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -13,6 +13,7 @@
 //! - [`ConnectorConfig`], [`ConnectorName`], [`OrgName`]: a connector minus its
 //!   credential, with the naming rules users know from the Azure portal.
 //! - [`Resource`] and [`ResourceKey`]: the discovered estate (inventory).
+//! - [`ScanSettings`], [`ManagedState`], [`ScanContext`]: managed scans.
 
 mod ado_url;
 mod blob;
@@ -20,6 +21,7 @@ mod connector;
 mod finding;
 mod fingerprint;
 mod inventory;
+mod managed;
 mod rule_id;
 mod scan;
 mod severity;
@@ -38,6 +40,7 @@ pub use inventory::{
     PipelineProcess, PipelineVariable, PolicyScope, Project, ProjectSettings, Repository, Resource,
     ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection, VariableGroup, VariableGroupVariable,
 };
+pub use managed::{ArchiveReason, MANAGED_SCAN_LABEL, ManagedState, ScanContext, ScanSettings, ScanTrigger};
 pub use rule_id::{RuleId, RuleIdError};
 pub use scan::{ScanError, ScanStatus, ScanSummary, TargetKind};
 pub use severity::{Confidence, Severity, UnknownLevel};

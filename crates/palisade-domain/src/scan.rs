@@ -110,4 +110,7 @@ pub struct ScanSummary {
     /// Matches silenced by inline comments, the allowlist or the baseline.
     pub suppressed: u64,
     pub errors: Vec<ScanError>,
+    /// Where a managed scan came from (connector, repository, trigger, job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<crate::ScanContext>,
 }

@@ -157,18 +157,29 @@ impl Engine {
         })
     }
 
-    /// Deletes connectors (with their inventory) by name or id, all or none.
-    pub async fn delete_connectors(
-        &self,
-        names_or_ids: &[String],
-    ) -> Result<Vec<ConnectorRecord>, EngineError> {
+    /// Revokes connectors by name or id (all must exist): the service-hook
+    /// subscriptions palisade created are deleted in ADO (best effort: a
+    /// credential ADO already refuses cannot delete them, which is reported),
+    /// then, in one transaction per connector, queued jobs are cancelled, the
+    /// credential and webhook secret destroyed, managed repositories archived
+    /// and the connector with its inventory deleted. Findings and triage are
+    /// kept, and come back when the organization is connected again.
+    pub async fn delete_connectors(&self, names_or_ids: &[String]) -> Result<Vec<RevokeReport>, EngineError> {
         let mut records = Vec::with_capacity(names_or_ids.len());
         for n in names_or_ids {
             records.push(self.store.get_connector(n).await?);
         }
-        let ids: Vec<ConnectorId> = records.iter().map(|r| r.id.clone()).collect();
-        self.store.delete_connectors(&ids).await?;
-        Ok(records)
+        let mut reports = Vec::with_capacity(records.len());
+        for record in records {
+            let (removed, errors) = self.remove_subscriptions(&record).await;
+            self.store.revoke_connector(&record.id, now()).await?;
+            reports.push(RevokeReport {
+                connector: record,
+                subscriptions_removed: removed,
+                subscription_errors: errors,
+            });
+        }
+        Ok(reports)
     }
 
     /// Refuses a name or organization another connector (other than
@@ -309,4 +320,13 @@ fn explain(config: &ConnectorConfig, e: &AdoError) -> String {
         }
         other => format!("Azure DevOps refused the connection test for {url}: {other}"),
     }
+}
+
+/// What revoking a connector did.
+#[derive(Debug)]
+pub struct RevokeReport {
+    pub connector: ConnectorRecord,
+    pub subscriptions_removed: usize,
+    /// Subscriptions that could not be deleted in ADO (remove them there).
+    pub subscription_errors: Vec<String>,
 }

@@ -59,6 +59,8 @@ pub struct DiscoveryRunReport {
     pub resumed: bool,
     pub orgs: Vec<OrgReport>,
     pub elapsed_ms: u64,
+    /// What syncing managed repositories with the new inventory changed.
+    pub repos: crate::SyncReport,
 }
 
 struct StoreSink {
@@ -227,11 +229,14 @@ impl Engine {
         if let Some(e) = auth_failure {
             return Err(e);
         }
+        // New repositories are offered (or enabled), vanished ones archived.
+        let repos = self.sync_repos(&record).await?;
         Ok(DiscoveryRunReport {
             run: summary,
             resumed: run.resumed,
             orgs: reports,
             elapsed_ms: duration_ms(started.elapsed()),
+            repos,
         })
     }
 

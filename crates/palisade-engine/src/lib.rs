@@ -11,11 +11,23 @@
 //! - [`Engine::discover`]: one discovery run over the connector's
 //!   organizations, writing each complete listing atomically; a run left
 //!   unfinished by a killed process is taken up where it stopped.
+//! - Managed scans: [`Engine::set_scanning`] and [`Engine::sync_repos`]
+//!   (`repos.rs`) decide which repositories are scanned; the scheduler
+//!   (`schedule.rs`) queues full scans in batches; [`Engine::run_worker`]
+//!   (`jobs.rs`) leases and runs jobs: full scans (`fullscan.rs`), diff-aware
+//!   pull-request scans (`prscan.rs`) and service-hook subscriptions
+//!   (`hooks.rs`, which also receives webhook deliveries).
 
 mod connectors;
 mod credentials;
 mod discovery;
 mod error;
+mod fullscan;
+mod hooks;
+mod jobs;
+mod prscan;
+mod repos;
+mod schedule;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,9 +36,17 @@ use palisade_ado::GovernorRegistry;
 use palisade_store::Store;
 use palisade_vault::Vault;
 
-pub use connectors::{ConnectorInput, CreateOutcome};
+pub use connectors::{ConnectorInput, CreateOutcome, RevokeReport};
 pub use discovery::{DiscoverOptions, DiscoveryRunReport, OrgReport, ProgressFn};
 pub use error::EngineError;
+pub use fullscan::ScanKit;
+pub use hooks::{
+    EVENT_TYPES, WEBHOOK_SECRET_HEADER, WEBHOOK_USER, WebhookAuth, WebhookError, WebhookOutcome,
+};
+pub use jobs::{JobSpec, WorkerOptions, WorkerReport, default_worker_name};
+pub use prscan::{STATUS_GENRE, STATUS_NAME};
+pub use repos::{EnableReport, InventoryRepo, RepoSelector, SyncReport, plan_enable, plan_sync, repo_target};
+pub use schedule::{BatchReport, ScheduleReport};
 
 /// Network settings every client the engine builds shares.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +66,8 @@ pub struct Engine {
     net: NetOptions,
     /// One rate budget per identity, shared by every client built here.
     governors: Arc<GovernorRegistry>,
+    /// Rules, key and clone cache; `None` in processes that do not scan.
+    scan_kit: Option<Arc<ScanKit>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -64,7 +86,16 @@ impl Engine {
             vault: Arc::new(vault),
             net,
             governors: Arc::new(GovernorRegistry::default()),
+            scan_kit: None,
         }
+    }
+
+    /// Lets this engine run scans (workers need it; the CLI's connector
+    /// commands do not).
+    #[must_use]
+    pub fn with_scanner(mut self, kit: ScanKit) -> Self {
+        self.scan_kit = Some(Arc::new(kit));
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

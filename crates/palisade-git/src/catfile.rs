@@ -373,3 +373,68 @@ fn read_body(batch: &mut Batch, size: u64, keep: bool) -> Result<Body, GitError>
         Err(e) => Err(read_err(e)),
     }
 }
+
+/// The commit each of `ids` (full hex object ids) peels to: itself for a
+/// commit, the tagged commit for a tag; `None` for an unknown id or one that
+/// is not (and does not point at) a commit. One `--batch-check` process.
+pub(crate) fn peel_to_commits(repo: &Path, ids: &[String]) -> Result<Vec<Option<String>>, GitError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mode = "--batch-check=%(objectname) %(objecttype)";
+    let (mut running, stdin) = GitCommand::new(repo, &["cat-file", mode]).spawn(true)?;
+    let Some(stdin) = stdin else {
+        return Err(GitError::io(
+            "starting git cat-file",
+            io::Error::other("stdin was not captured"),
+        ));
+    };
+    let requests: Vec<String> = ids.iter().map(|id| format!("{id}^{{commit}}\n")).collect();
+    let writer = thread::Builder::new()
+        .name("git-cat-file-revs".into())
+        .spawn(move || {
+            let mut w = BufWriter::new(stdin);
+            for request in requests {
+                if w.write_all(request.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            let _ = w.flush();
+        })
+        .map_err(|e| GitError::io("starting a thread to feed git cat-file", e))?;
+    let command = format!("git cat-file {mode}");
+    let mut out = Vec::with_capacity(ids.len());
+    let mut line = Vec::new();
+    while out.len() < ids.len() {
+        line.clear();
+        running
+            .stdout
+            .read_until(b'\n', &mut line)
+            .map_err(|e| GitError::io("reading from git cat-file", e))?;
+        if line.pop() != Some(b'\n') {
+            let stderr = running.kill();
+            join_writer(Some(writer));
+            return Err(GitError::CommandFailed {
+                command,
+                message: if stderr.first_line.is_empty() {
+                    "git exited without answering".to_owned()
+                } else {
+                    stderr.first_line
+                },
+            });
+        }
+        let text = String::from_utf8_lossy(&line);
+        out.push(match text.rsplit_once(' ') {
+            Some((id, "commit")) if id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(id.to_owned())
+            }
+            _ => None,
+        });
+    }
+    let (status, stderr) = running.finish()?;
+    join_writer(Some(writer));
+    if !status.success() {
+        tracing::debug!(%status, message = %stderr.first_line, "git cat-file exited with an error");
+    }
+    Ok(out)
+}

@@ -6,6 +6,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use crate::GitError;
 
@@ -45,6 +46,12 @@ impl GitCommand {
     /// paths, output encoding, replace refs) and keep git from prompting or
     /// fetching.
     pub(crate) fn new(repo: &Path, args: &[&str]) -> Self {
+        Self::with_config(repo, &[], args)
+    }
+
+    /// [`GitCommand::new`] with `-c key=value` options (`config`) before the
+    /// subcommand. They are not shown in the printable form.
+    pub(crate) fn with_config(repo: &Path, config: &[&str], args: &[&str]) -> Self {
         let mut command = Command::new("git");
         command
             .arg("-C")
@@ -59,6 +66,7 @@ impl GitCommand {
                 "-c",
                 "i18n.logOutputEncoding=UTF-8",
             ])
+            .args(config.iter().flat_map(|c| ["-c", c]))
             .args(args)
             .env("LC_ALL", "C")
             .env("GIT_TERMINAL_PROMPT", "0")
@@ -74,6 +82,99 @@ impl GitCommand {
             command,
             display: format!("git {}", args.join(" ")),
         }
+    }
+
+    /// The underlying command, for callers that adjust its environment.
+    pub(crate) fn command_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+
+    /// The printable form, `git <args>`.
+    #[cfg(test)]
+    pub(crate) fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// Runs to completion like [`GitCommand::output`], but kills the process
+    /// (and, on Unix, every process it started) at `deadline`, then fails
+    /// with [`GitError::Timeout`], naming `budget`. Keeps the first
+    /// [`MAX_CAPTURE`] bytes of stdout and of stderr.
+    pub(crate) fn output_until(
+        mut self,
+        deadline: Instant,
+        budget: Duration,
+    ) -> Result<TimedOutput, GitError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt as _;
+            // Its own process group, so a timeout reaches git's helpers
+            // (`git-remote-https`, `index-pack`) too.
+            self.command.process_group(0);
+        }
+        let timeout = || {
+            GitError::Timeout(format!(
+                "`{}` did not finish within {budget:?} and was killed",
+                self.display
+            ))
+        };
+        if Instant::now() >= deadline {
+            return Err(timeout());
+        }
+        let mut child = self.command.spawn().map_err(|e| spawn_error(&self.display, e))?;
+        let readers = (child.stdout.take(), child.stderr.take());
+        let (Some(stdout), Some(stderr)) = readers else {
+            kill_tree(&mut child);
+            return Err(GitError::io(
+                format!("starting `{}`", self.display),
+                io::Error::other("output was not captured"),
+            ));
+        };
+        let stdout = match spawn_capture("git-stdout", stdout) {
+            Ok(handle) => handle,
+            Err(e) => {
+                kill_tree(&mut child);
+                return Err(e);
+            }
+        };
+        let stderr = match spawn_capture("git-stderr", stderr) {
+            Ok(handle) => handle,
+            Err(e) => {
+                kill_tree(&mut child);
+                let _ = stdout.join();
+                return Err(e);
+            }
+        };
+        let mut pause = Duration::from_millis(2);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) => {}
+                Err(e) => {
+                    kill_tree(&mut child);
+                    let _ = (stdout.join(), stderr.join());
+                    return Err(GitError::io(format!("waiting for `{}`", self.display), e));
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                kill_tree(&mut child);
+                break None;
+            }
+            thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(50));
+        };
+        // The pipes close once every process of the group has exited.
+        let stdout = join_capture(stdout);
+        let stderr = join_capture(stderr);
+        let Some(status) = status else {
+            return Err(timeout());
+        };
+        Ok(TimedOutput {
+            status,
+            stdout,
+            stderr,
+            display: self.display,
+        })
     }
 
     /// Runs to completion, capturing stdout and stderr.
@@ -136,6 +237,68 @@ fn spawn_error(display: &str, e: io::Error) -> GitError {
     } else {
         GitError::io(format!("starting `{display}`"), e)
     }
+}
+
+/// Most bytes of stdout or stderr [`GitCommand::output_until`] keeps.
+pub(crate) const MAX_CAPTURE: usize = 1 << 20;
+
+/// What [`GitCommand::output_until`] captured.
+pub(crate) struct TimedOutput {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: Vec<u8>,
+    /// Raw: may hold secrets the caller must scrub before showing it.
+    pub(crate) stderr: Vec<u8>,
+    pub(crate) display: String,
+}
+
+fn spawn_capture(name: &str, pipe: impl io::Read + Send + 'static) -> Result<JoinHandle<Vec<u8>>, GitError> {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(move || capture(pipe))
+        .map_err(|e| GitError::io("starting a thread to read git's output", e))
+}
+
+fn join_capture(handle: JoinHandle<Vec<u8>>) -> Vec<u8> {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Reads a pipe to its end, keeping the first [`MAX_CAPTURE`] bytes (the
+/// rest is drained so the writer never blocks).
+fn capture(mut pipe: impl io::Read) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = MAX_CAPTURE - kept.len();
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    kept
+}
+
+/// Kills a child started in its own process group, with everything it
+/// started, and reaps it.
+fn kill_tree(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // std has no safe `killpg`; `kill` with a negative pid signals the
+        // group. The child is not reaped yet, so its pid (the group id) cannot
+        // have been reused.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    kill_and_reap(child);
 }
 
 /// What a finished short command produced.

@@ -1,7 +1,7 @@
 use std::io;
 use std::path::PathBuf;
 
-/// Everything that can go wrong reading a repository.
+/// Everything that can go wrong reading a repository or syncing a clone.
 ///
 /// Errors about one blob (corrupt, not a blob) are reported per blob through
 /// [`crate::BlobContent::Error`]; the others end the operation.
@@ -54,13 +54,59 @@ pub enum GitError {
     /// A git command printed something this crate does not understand.
     #[error("unexpected output from `{command}`: {message}")]
     Parse { command: String, message: String },
+
+    /// A revision (branch, tag, commit id) that does not name a commit (or
+    /// tree, where one is accepted) in the repository.
+    #[error("{rev:?} does not name a commit in the repository")]
+    UnknownRevision { rev: String },
+
+    /// The remote refused the credentials (HTTP 401/403, or git found none
+    /// to send). The message is git's, with the credential scrubbed.
+    #[error(
+        "the remote refused the credentials (expired, revoked or without read access to the repository): {0}"
+    )]
+    RemoteAuth(String),
+
+    /// The remote has no such repository (HTTP 404): deleted, renamed, or not
+    /// visible to these credentials.
+    #[error(
+        "the remote repository was not found (deleted, renamed or not visible to these credentials): {0}"
+    )]
+    RemoteNotFound(String),
+
+    /// The disk holding the clone cache is full.
+    #[error("no space left on the device holding the clone cache: {0}")]
+    DiskFull(String),
+
+    /// An operation ran out of time and its git processes were killed. The
+    /// message says what and how long.
+    #[error("timed out: {0}")]
+    Timeout(String),
+
+    /// Talking to the remote failed for another reason (network, TLS, server error).
+    #[error("fetching from the remote failed: {0}")]
+    Remote(String),
+
+    /// A clone cache key outside `[A-Za-z0-9._-]{1,100}` or starting with `.`.
+    #[error("invalid clone cache key {key:?}: {reason}")]
+    InvalidCacheKey { key: String, reason: &'static str },
+
+    /// A remote URL the clone cache does not fetch from. The URL itself is
+    /// not repeated: it may hold credentials.
+    #[error("invalid remote URL: {reason}")]
+    InvalidRemoteUrl { reason: &'static str },
+
+    /// An HTTP header that cannot be sent (the header itself is not repeated).
+    #[error("invalid authentication header: {reason}")]
+    InvalidAuthHeader { reason: &'static str },
 }
 
 impl GitError {
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
-        Self::Io {
-            context: context.into(),
-            source,
+        let context = context.into();
+        if source.kind() == io::ErrorKind::StorageFull {
+            return Self::DiskFull(format!("{context}: {source}"));
         }
+        Self::Io { context, source }
     }
 }

@@ -5,6 +5,12 @@
 //!   with the commit and path that introduced it.
 //! - [`Repo::read_blobs`] streams blob contents through one
 //!   `git cat-file --batch` process, checking each against its id.
+//! - [`Repo::history_blobs_since`] lists only what is not reachable from the
+//!   [`Repo::ref_tips`] an earlier scan recorded, for incremental rescans.
+//! - [`Repo::changed_files`] lists what a change (a pull request: from
+//!   [`Repo::merge_base`] to its head) touches, with the lines it adds.
+//! - [`CloneCache`] keeps bare clones of remote repositories current, with
+//!   the credential passed to git through its environment only.
 //!
 //! Everything git prints is treated as untrusted: odd paths (spaces, newlines,
 //! invalid UTF-8) travel NUL-separated, a corrupt object is reported for that
@@ -12,8 +18,10 @@
 //! even on error. Git's own configuration cannot redirect the commands to
 //! another repository, colorize or re-encode their output, or prompt.
 
+mod cache;
 mod catfile;
 mod command;
+mod diff;
 mod error;
 mod log;
 mod repo;
@@ -22,8 +30,16 @@ use std::fmt;
 
 use palisade_domain::{BlobId, CommitInfo};
 
+pub use cache::{CloneCache, Synced};
+#[doc(hidden)]
+pub use diff::{AddedLines, parse_added_lines};
+pub use diff::{ChangeStatus, ChangedFile};
 pub use error::GitError;
 pub use repo::{Repo, is_repository};
+
+/// The id of the empty tree, which every repository knows: as the base of
+/// [`Repo::changed_files`], every file of the head is added.
+pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 /// A blob reachable from some ref, and where it first appeared.
 #[derive(Debug, Clone, PartialEq, Eq)]

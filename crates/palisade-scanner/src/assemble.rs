@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use palisade_domain::{Finding, FindingId, Location, SecretHash, redact_preview};
 
 use crate::ScanOptions;
-use crate::blobs::Entry;
+use crate::blobs::{Entry, Provenance};
 
 /// Secrets spanning lines (PEM bodies) are compared without whitespace so
 /// CRLF and LF checkouts give one finding.
@@ -28,13 +28,31 @@ pub(crate) struct Assembled {
     pub suppressed: u64,
 }
 
-pub(crate) fn assemble(opts: &ScanOptions<'_>, entries: Vec<Entry>) -> Assembled {
+/// Which locations a scan reports, by path and 1-based line (diff-aware
+/// scans keep only lines a change adds).
+pub(crate) type LocationFilter<'a> = &'a dyn Fn(&str, u32) -> bool;
+
+pub(crate) fn assemble(
+    opts: &ScanOptions<'_>,
+    entries: Vec<Entry>,
+    keep: Option<LocationFilter<'_>>,
+) -> Assembled {
     let allow: HashSet<&SecretHash> = opts.allowlist.iter().collect();
     let mut by_id: HashMap<FindingId, Finding> = HashMap::new();
     let mut suppressed = 0u64;
     for entry in entries {
         for m in &entry.matches {
-            let sightings = entry.provenance.len() as u64;
+            // Sightings outside the filter do not exist for this scan: not
+            // reported, not counted as suppressed.
+            let seen: Vec<&Provenance> = entry
+                .provenance
+                .iter()
+                .filter(|p| keep.is_none_or(|keep| keep(&p.path, m.line)))
+                .collect();
+            if seen.is_empty() {
+                continue;
+            }
+            let sightings = seen.len() as u64;
             if m.inline_ignored {
                 suppressed += sightings;
                 continue;
@@ -60,7 +78,7 @@ pub(crate) fn assemble(opts: &ScanOptions<'_>, entries: Vec<Entry>) -> Assembled
                     .then(|| String::from_utf8_lossy(&m.secret).into_owned()),
                 locations: Vec::new(),
             });
-            for p in &entry.provenance {
+            for p in seen {
                 finding.locations.push(Location {
                     path: p.path.clone(),
                     line: m.line,

@@ -46,6 +46,12 @@ pub(crate) struct BlobMap {
     shards: Vec<Mutex<HashMap<Key, Entry>>>,
 }
 
+impl Default for BlobMap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl BlobMap {
     pub fn new() -> Self {
         Self {

@@ -1,12 +1,12 @@
-//! Git history scans: every blob reachable from all refs, once, then the
-//! working tree for what is not committed.
+//! Git history scans: every blob reachable from all refs (or only those new
+//! since earlier tips), once, then the working tree for what is not committed.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use palisade_domain::BlobId;
-use palisade_git::{BlobContent, Repo};
+use palisade_domain::{BlobId, ScanError};
+use palisade_git::{BlobContent, HistoryBlob, Repo};
 
 use crate::blobs::{BlobMap, Provenance, scan_content};
 use crate::walk::{finish, push_error, walk_into};
@@ -25,14 +25,84 @@ pub fn scan_history(
     let repo = Repo::open(root)?;
     let commit = repo.head_commit()?;
     let history = repo.history_blobs()?;
-    let map = BlobMap::new();
-    let counters = Counters::default();
-    let errors = Mutex::new(Vec::new());
+    let state = ScanState::default();
+    scan_blobs(&repo, history, opts, &state, progress);
 
+    // Uncommitted and modified files: blobs already read from history are
+    // skipped. The walk starts at the top of the working tree so its paths
+    // match history's; a bare repository has no working tree.
+    // Failing to find it loses only that part: history findings still count.
+    match repo.work_tree() {
+        Ok(Some(top)) => walk_into(&top, opts, &state.map, &state.counters, &state.errors, progress),
+        Ok(None) => {}
+        Err(e) => push_error(&state.errors, "working tree", &e.to_string()),
+    }
+    Ok(finish(
+        opts,
+        state.map,
+        &state.counters,
+        state.errors,
+        commit,
+        None,
+    ))
+}
+
+/// Scans the history of a (typically bare, cached) repository: every blob
+/// reachable from its refs but not from the commits of `since` (all of
+/// history when `since` is empty), as [`scan_history`] does, without any
+/// working tree. Pass the tips of the previous scan (from
+/// [`Repo::ref_tips`]) to read only what arrived since; tips that no longer
+/// exist are ignored, so a rewritten history is scanned in full.
+///
+/// [`ScanOutput::commit`] is the commit of `HEAD` (the default branch).
+pub fn scan_repo(
+    repo: &Repo,
+    since: &[String],
+    opts: &ScanOptions<'_>,
+    progress: &dyn Progress,
+) -> Result<ScanOutput, ScanFailure> {
+    let commit = repo.head_commit()?;
+    let history = repo.history_blobs_since(since)?;
+    let state = ScanState::default();
+    scan_blobs(repo, history, opts, &state, progress);
+    Ok(finish(
+        opts,
+        state.map,
+        &state.counters,
+        state.errors,
+        commit,
+        None,
+    ))
+}
+
+/// What a scan accumulates before its findings are assembled.
+#[derive(Debug, Default)]
+pub(crate) struct ScanState {
+    pub(crate) map: BlobMap,
+    pub(crate) counters: Counters,
+    pub(crate) errors: Mutex<Vec<ScanError>>,
+}
+
+/// Scans `blobs` (paths excluded by the options are skipped): each distinct
+/// `(blob, path class)` is read from the repository once, on worker threads,
+/// and every sighting is recorded as a provenance. Sets the progress total
+/// when the blobs' sizes are known (not all 0).
+pub(crate) fn scan_blobs(
+    repo: &Repo,
+    blobs: Vec<HistoryBlob>,
+    opts: &ScanOptions<'_>,
+    state: &ScanState,
+    progress: &dyn Progress,
+) {
+    let ScanState {
+        map,
+        counters,
+        errors,
+    } = state;
     let mut wanted: HashMap<BlobId, (String, u64)> = HashMap::new();
     let mut ids = Vec::new();
     let mut total = 0u64;
-    for hb in history {
+    for hb in blobs {
         if opts.exclude.is_match(&hb.path) {
             continue;
         }
@@ -48,7 +118,9 @@ pub fn scan_history(
             wanted.insert(hb.id, (hb.path, class));
         }
     }
-    progress.set_total(total);
+    if total > 0 {
+        progress.set_total(total);
+    }
 
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
@@ -59,7 +131,7 @@ pub fn scan_history(
     let read_results = std::thread::scope(|s| {
         for _ in 0..threads {
             let rx = rx.clone();
-            let (map, counters, errors, wanted) = (&map, &counters, &errors, &wanted);
+            let wanted = &wanted;
             s.spawn(move || {
                 let mut scratch = Vec::new();
                 for (id, content) in rx {
@@ -100,7 +172,6 @@ pub fn scan_history(
             .chunks(chunk)
             .map(|part| {
                 let tx = tx.clone();
-                let repo = &repo;
                 s.spawn(move || {
                     repo.read_blobs(part, opts.max_file_size, |id, content| {
                         // Workers only stop when the channel closes, so a send
@@ -118,18 +189,7 @@ pub fn scan_history(
     });
     for result in read_results {
         if let Err(e) = result {
-            push_error(&errors, "git cat-file", &e.to_string());
+            push_error(errors, "git cat-file", &e.to_string());
         }
     }
-
-    // Uncommitted and modified files: blobs already read from history are
-    // skipped. The walk starts at the top of the working tree so its paths
-    // match history's; a bare repository has no working tree.
-    // Failing to find it loses only that part: history findings still count.
-    match repo.work_tree() {
-        Ok(Some(top)) => walk_into(&top, opts, &map, &counters, &errors, progress),
-        Ok(None) => {}
-        Err(e) => push_error(&errors, "working tree", &e.to_string()),
-    }
-    Ok(finish(opts, map, &counters, errors, commit))
 }

@@ -5,6 +5,10 @@
 //!   not to) with the `ignore` crate's parallel walker.
 //! - [`scan_history`] reads every blob reachable from all refs of a git
 //!   repository through `palisade-git`, plus the working tree.
+//! - [`scan_repo`] does the same for a (bare, cached) repository without a
+//!   working tree, optionally only for what is new since earlier ref tips.
+//! - [`scan_changes`] scans what a change (a pull request) adds: the lines
+//!   it adds to the files it changes, nothing else.
 //! - [`ProjectConfig`] is `palisade.toml`: path excludes, rule selection and
 //!   the allowlist of secret hashes.
 //! - [`Baseline`] silences findings that were accepted earlier.
@@ -16,6 +20,7 @@
 mod assemble;
 mod baseline;
 mod blobs;
+mod changes;
 mod config;
 mod history;
 mod walk;
@@ -24,8 +29,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
+pub use changes::scan_changes;
 pub use config::{ConfigError, ProjectConfig};
-pub use history::scan_history;
+pub use history::{scan_history, scan_repo};
 pub use walk::scan_folder;
 
 use palisade_domain::{Finding, FingerprintKey, ScanError, SecretHash};

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use ignore::{WalkBuilder, WalkState};
 use palisade_domain::{BlobId, ScanError};
 
-use crate::assemble::assemble;
+use crate::assemble::{LocationFilter, assemble};
 use crate::blobs::{BlobMap, Provenance, scan_content};
 use crate::{Counters, Progress, ScanFailure, ScanOptions, ScanOutput, display_path, looks_binary, one_line};
 
@@ -25,17 +25,20 @@ pub fn scan_folder(
     let counters = Counters::default();
     let errors = Mutex::new(Vec::new());
     walk_into(root, opts, &map, &counters, &errors, progress);
-    Ok(finish(opts, map, &counters, errors, None))
+    Ok(finish(opts, map, &counters, errors, None, None))
 }
 
+/// Assembles the findings and fills in the counters. With `keep`, only the
+/// locations it accepts are reported.
 pub(crate) fn finish(
     opts: &ScanOptions<'_>,
     map: BlobMap,
     counters: &Counters,
     errors: Mutex<Vec<ScanError>>,
     commit: Option<String>,
+    keep: Option<LocationFilter<'_>>,
 ) -> ScanOutput {
-    let assembled = assemble(opts, map.into_matched());
+    let assembled = assemble(opts, map.into_matched(), keep);
     let mut errors = errors.into_inner().expect("error list lock poisoned");
     errors.sort_by(|a, b| a.subject.cmp(&b.subject));
     ScanOutput {

@@ -22,7 +22,8 @@ use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
 
-use crate::{corrupt, db_err, get, get_opt_ts, get_ts, get_u64, to_i64};
+use crate::managed::remove_connector;
+use crate::{corrupt, db_err, get, get_opt_ts, get_ts, get_u64, now, to_i64};
 
 /// Rows per statement when writing a listing.
 const CHUNK: usize = 5_000;
@@ -41,7 +42,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 /// Whether a write lost a race on a unique constraint.
-fn raced(e: &sqlx::Error) -> bool {
+pub(crate) fn raced(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -106,7 +107,7 @@ async fn fetch_connector(conn: &mut PgConnection, id: &ConnectorId) -> Result<Op
     }
 }
 
-fn connector_not_found(what: &str) -> StoreError {
+pub(crate) fn connector_not_found(what: &str) -> StoreError {
     StoreError::NotFound(format!("connector {what:?} (no connector has this name or id)"))
 }
 
@@ -299,19 +300,16 @@ pub(crate) async fn delete_connectors(pool: &PgPool, ids: &[ConnectorId]) -> Res
     let mut unique: Vec<&ConnectorId> = ids.iter().collect();
     unique.sort();
     unique.dedup();
+    let at = now();
     let mut tx = pool.begin().await.map_err(db_err)?;
     let mut deleted = 0;
     for id in unique {
-        let done = sqlx::query("DELETE FROM connectors WHERE id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
+        // As revoking: managed repositories archived, jobs cancelled.
+        if !remove_connector(&mut tx, id, at).await? {
             // Dropping the transaction rolls back the deletes before it.
             return Err(connector_not_found(id.as_str()));
         }
-        deleted += done.rows_affected();
+        deleted += 1;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(deleted)

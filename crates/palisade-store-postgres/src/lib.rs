@@ -19,6 +19,8 @@
 //! scan result was known.
 
 mod inventory;
+mod jobs;
+mod managed;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -28,8 +30,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use palisade_domain::{
     BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource,
-    ResourceKind, RuleId, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity, TargetKind,
-    Timestamp, TriageState,
+    ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
+    TargetKind, Timestamp, TriageState,
 };
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
@@ -228,6 +230,14 @@ fn get_opt_ts(row: &PgRow, col: &str) -> Result<Option<Timestamp>> {
     get::<Option<i64>>(row, col).map(|v| v.map(Timestamp::from_millis))
 }
 
+/// The current time, for writes whose trait method takes none.
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp::from_millis(ms)
+}
+
 fn severity_rank(s: Severity) -> i64 {
     match s {
         Severity::Info => 0,
@@ -241,9 +251,13 @@ fn severity_rank(s: Severity) -> i64 {
 macro_rules! scan_cols {
     () => {
         "id, target, kind, commit_id, status, started_at, finished_at, duration_ms, files, bytes, blobs, \
-         skipped_binary, skipped_too_large, rules_version, rules_count, findings, suppressed, errors"
+         skipped_binary, skipped_too_large, rules_version, rules_count, findings, suppressed, errors, context, \
+         job_id, connector_id"
     };
 }
+
+/// The columns [`scan_from_row`] reads, for the other modules.
+const SCAN_COLS: &str = scan_cols!();
 
 macro_rules! finding_cols {
     () => {
@@ -263,6 +277,7 @@ fn scan_from_row(row: &PgRow) -> Result<ScanSummary> {
     let kind: String = get(row, "kind")?;
     let status: String = get(row, "status")?;
     let errors: Json<Vec<ScanError>> = get(row, "errors")?;
+    let context: Option<Json<ScanContext>> = get(row, "context")?;
     Ok(ScanSummary {
         id: get(row, "id")?,
         target: get(row, "target")?,
@@ -282,6 +297,7 @@ fn scan_from_row(row: &PgRow) -> Result<ScanSummary> {
         findings: get_u64(row, "findings")?,
         suppressed: get_u64(row, "suppressed")?,
         errors: errors.0,
+        context: context.map(|c| c.0),
     })
 }
 
@@ -391,14 +407,16 @@ async fn upsert_scan(conn: &mut PgConnection, scan: &ScanSummary, status: ScanSt
     sqlx::query(concat!(
         "INSERT INTO scans (",
         scan_cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+         $20, $21) \
          ON CONFLICT (id) DO UPDATE SET target = excluded.target, kind = excluded.kind, \
          commit_id = excluded.commit_id, status = excluded.status, started_at = excluded.started_at, \
          finished_at = excluded.finished_at, duration_ms = excluded.duration_ms, files = excluded.files, \
          bytes = excluded.bytes, blobs = excluded.blobs, skipped_binary = excluded.skipped_binary, \
          skipped_too_large = excluded.skipped_too_large, rules_version = excluded.rules_version, \
          rules_count = excluded.rules_count, findings = excluded.findings, \
-         suppressed = excluded.suppressed, errors = excluded.errors"
+         suppressed = excluded.suppressed, errors = excluded.errors, context = excluded.context, \
+         job_id = excluded.job_id, connector_id = excluded.connector_id"
     ))
     .bind(&scan.id)
     .bind(&scan.target)
@@ -418,6 +436,9 @@ async fn upsert_scan(conn: &mut PgConnection, scan: &ScanSummary, status: ScanSt
     .bind(to_i64("findings", scan.findings)?)
     .bind(to_i64("suppressed", scan.suppressed)?)
     .bind(Json(&scan.errors))
+    .bind(scan.context.as_ref().map(Json))
+    .bind(scan.context.as_ref().and_then(|c| c.job.as_deref()))
+    .bind(scan.context.as_ref().map(|c| c.connector.as_str()))
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;

@@ -15,6 +15,8 @@
 //! scan result was known.
 
 mod inventory;
+mod jobs;
+mod managed;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -24,8 +26,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use palisade_domain::{
     BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource,
-    ResourceKind, RuleId, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity, TargetKind,
-    Timestamp, TriageState,
+    ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
+    TargetKind, Timestamp, TriageState,
 };
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
@@ -192,6 +194,14 @@ fn get_opt_ts(row: &SqliteRow, col: &str) -> Result<Option<Timestamp>> {
     get::<Option<i64>>(row, col).map(|v| v.map(Timestamp::from_millis))
 }
 
+/// The current time, for writes whose trait method takes none.
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp::from_millis(ms)
+}
+
 fn severity_rank(s: Severity) -> i64 {
     match s {
         Severity::Info => 0,
@@ -205,9 +215,13 @@ fn severity_rank(s: Severity) -> i64 {
 macro_rules! scan_cols {
     () => {
         "id, target, kind, commit_id, status, started_at, finished_at, duration_ms, files, bytes, blobs, \
-         skipped_binary, skipped_too_large, rules_version, rules_count, findings, suppressed, errors"
+         skipped_binary, skipped_too_large, rules_version, rules_count, findings, suppressed, errors, context, \
+         job_id, connector_id"
     };
 }
+
+/// The columns [`scan_from_row`] reads, for the other modules.
+const SCAN_COLS: &str = scan_cols!();
 
 macro_rules! finding_cols {
     () => {
@@ -227,6 +241,7 @@ fn scan_from_row(row: &SqliteRow) -> Result<ScanSummary> {
     let kind: String = get(row, "kind")?;
     let status: String = get(row, "status")?;
     let errors: String = get(row, "errors")?;
+    let context: Option<String> = get(row, "context")?;
     Ok(ScanSummary {
         id: get(row, "id")?,
         target: get(row, "target")?,
@@ -246,6 +261,10 @@ fn scan_from_row(row: &SqliteRow) -> Result<ScanSummary> {
         findings: get_u64(row, "findings")?,
         suppressed: get_u64(row, "suppressed")?,
         errors: serde_json::from_str::<Vec<ScanError>>(&errors).map_err(|e| corrupt("errors", e))?,
+        context: context
+            .map(|c| serde_json::from_str::<ScanContext>(&c))
+            .transpose()
+            .map_err(|e| corrupt("scan context", e))?,
     })
 }
 
@@ -354,17 +373,25 @@ async fn fetch_finding(conn: &mut SqliteConnection, id: FindingId) -> Result<Sto
 /// Inserts or replaces the scan row with every field of `scan`.
 async fn upsert_scan(conn: &mut SqliteConnection, scan: &ScanSummary, status: ScanStatus) -> Result<()> {
     let errors = serde_json::to_string(&scan.errors).map_err(|e| StoreError::Other(e.to_string()))?;
+    let context = scan
+        .context
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Other(format!("cannot encode the scan context: {e}")))?;
     sqlx::query(concat!(
         "INSERT INTO scans (",
         scan_cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+         $20, $21) \
          ON CONFLICT (id) DO UPDATE SET target = excluded.target, kind = excluded.kind, \
          commit_id = excluded.commit_id, status = excluded.status, started_at = excluded.started_at, \
          finished_at = excluded.finished_at, duration_ms = excluded.duration_ms, files = excluded.files, \
          bytes = excluded.bytes, blobs = excluded.blobs, skipped_binary = excluded.skipped_binary, \
          skipped_too_large = excluded.skipped_too_large, rules_version = excluded.rules_version, \
          rules_count = excluded.rules_count, findings = excluded.findings, \
-         suppressed = excluded.suppressed, errors = excluded.errors"
+         suppressed = excluded.suppressed, errors = excluded.errors, context = excluded.context, \
+         job_id = excluded.job_id, connector_id = excluded.connector_id"
     ))
     .bind(&scan.id)
     .bind(&scan.target)
@@ -384,6 +411,9 @@ async fn upsert_scan(conn: &mut SqliteConnection, scan: &ScanSummary, status: Sc
     .bind(to_i64("findings", scan.findings)?)
     .bind(to_i64("suppressed", scan.suppressed)?)
     .bind(errors)
+    .bind(context)
+    .bind(scan.context.as_ref().and_then(|c| c.job.as_deref()))
+    .bind(scan.context.as_ref().map(|c| c.connector.as_str()))
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;

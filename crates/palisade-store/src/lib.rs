@@ -30,12 +30,21 @@ use palisade_domain::{
 use serde::Serialize;
 
 mod connector;
+mod jobs;
+mod managed;
 
 pub use connector::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
     DiscoveryStatus, ExistingResource, ListingOutcome, ListingRow, PreparedResource, ResourceFilter,
     StoredResource, kind_order_sql, listing_key, name_conflict, new_connector_id, org_conflict,
     prepare_listing, run_not_found,
+};
+pub use jobs::{
+    CancelSelector, FailOutcome, Job, JobFilter, JobId, JobQueue, JobState, Lease, LeaseToken, NewJob,
+    priority,
+};
+pub use managed::{
+    HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, PrThread, ScanStats,
 };
 
 /// Errors callers can branch on.
@@ -129,7 +138,9 @@ pub struct Triage {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+/// Everything palisade keeps. The job queue ([`JobQueue`]) and managed-scan
+/// state ([`ManagedStore`]) are part of every store.
+pub trait Store: JobQueue + ManagedStore + Send + Sync {
     /// Which backend this is, for messages (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    FIXED_DATE, TokenKind, href, org_of, page_skip, page_token, project_base, project_of, project_ref,
-    user_ref, visible_projects,
+    FIXED_DATE, TokenKind, href, page_skip, page_token, project_base, project_of, project_ref, user_ref,
+    visible_projects,
 };
 use crate::error::{AdoError, AdoResult};
-use crate::fixture::{Estate, Project, PullRequest, Repo, Reviewer};
+use crate::fixture::{Estate, Project, PullRequest, Repo};
 use crate::git_http::{self, CommitInfo};
 use crate::server::{Ctx, SimState, enc, json_response, list_response};
 
@@ -209,7 +209,7 @@ pub(crate) async fn commits(state: &SimState, ctx: &Ctx, key: &str) -> AdoResult
     Ok(list_response(items, None))
 }
 
-fn full_ref(b: &str) -> String {
+pub(crate) fn full_ref(b: &str) -> String {
     if b.starts_with("refs/") {
         b.to_string()
     } else {
@@ -217,7 +217,7 @@ fn full_ref(b: &str) -> String {
     }
 }
 
-fn pr_json(
+pub(crate) fn pr_json(
     estate: &Estate,
     ctx: &Ctx,
     p: &Project,
@@ -259,6 +259,7 @@ fn pr_json(
             "name": r.name,
             "url": repo_url,
             "project": project_ref(ctx, p),
+            "remoteUrl": ctx.remote_url(&p.name, &r.name),
         },
         "pullRequestId": pr.id,
         "codeReviewId": pr.id,
@@ -277,15 +278,18 @@ fn pr_json(
         "url": url,
         "supportsIterations": true,
     });
-    if let Some(c) = commit(tip(&source)) {
+    if let Some(c) = commit(pr.last_merge_source_commit.clone().or_else(|| tip(&source))) {
         v["lastMergeSourceCommit"] = c.clone();
         v["lastMergeCommit"] = c;
     }
-    if let Some(c) = commit(tip(&target)) {
+    if let Some(c) = commit(pr.last_merge_target_commit.clone().or_else(|| tip(&target))) {
         v["lastMergeTargetCommit"] = c;
     }
     if status != "active" {
-        v["closedDate"] = json!(FIXED_DATE);
+        v["closedDate"] = json!(pr.closed_date.map_or_else(
+            || FIXED_DATE.to_string(),
+            |d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        ));
     }
     v
 }
@@ -362,72 +366,20 @@ pub(crate) async fn create_pull_request(state: &SimState, ctx: &Ctx, key: &str) 
             "TF401176: The source and target branches are required to create a pull request.",
         ));
     };
-    let (p, r) = repo_snapshot(state, ctx, key)?;
-    let dir = state.inner.git.ensure(&r).await?;
-    let tips = git_http::list_refs(&dir).await?;
-    let exists = |b: &str| b.starts_with("refs/heads/") && tips.iter().any(|(n, _)| n == b);
-    if !exists(&source) || !exists(&target) {
-        return Err(AdoError::new(
-            StatusCode::BAD_REQUEST,
-            "GitPullRequestCannotBeActivated",
-            "TF401398: The pull request cannot be activated because the source and/or the target branch no longer exists, or the requested refs are not branches",
-        ));
-    }
-    if source == target {
-        return Err(AdoError::bad_request(
-            "TF401405: The source and target branches must be different.",
-        ));
-    }
-    let mut estate = state.estate_mut();
-    let org_name = org_of(&estate, ctx)?.name.clone();
-    let next_id = estate.org(&org_name).map_or(0, |o| {
-        o.projects
-            .iter()
-            .flat_map(|p| &p.repos)
-            .flat_map(|r| &r.pull_requests)
-            .map(|pr| pr.id)
-            .max()
-            .unwrap_or(0)
-    }) + 1;
-    let user = ctx.identity.user.name.clone();
-    let reviewers: Vec<Reviewer> = Vec::new();
-    let pr = PullRequest {
-        id: next_id,
+    let (project_id, repo_id) = {
+        let estate = state.estate();
+        let (p, r) = find_repo(&estate, ctx, key)?;
+        (p.guid(), r.guid())
+    };
+    let new = super::pullrequest::NewPr {
+        source,
+        target,
         title: text("title").unwrap_or_default(),
         description: text("description").unwrap_or_default(),
-        source: source.clone(),
-        target: target.clone(),
-        status: Some("active".into()),
-        created_by: Some(user),
-        creation_date: Some(chrono::Utc::now()),
         is_draft: body.get("isDraft").and_then(Value::as_bool).unwrap_or(false),
-        reviewers,
     };
-    let repo_id = r.guid();
-    let org = estate
-        .orgs
-        .iter_mut()
-        .find(|o| o.name == org_name)
-        .ok_or_else(|| AdoError::repo_not_found(key))?;
-    let repo = org
-        .projects
-        .iter_mut()
-        .flat_map(|p| p.repos.iter_mut())
-        .find(|x| x.id == Some(repo_id))
-        .ok_or_else(|| AdoError::repo_not_found(key))?;
-    if repo.pull_requests.iter().any(|x| {
-        x.status.as_deref().unwrap_or("active") == "active"
-            && full_ref(&x.source) == source
-            && full_ref(&x.target) == target
-    }) {
-        return Err(AdoError::new(
-            StatusCode::CONFLICT,
-            "GitPullRequestExistsException",
-            "TF401179: An active pull request for the source and target branch already exists.".to_string(),
-        ));
-    }
-    repo.pull_requests.push(pr.clone());
-    drop(estate);
+    let (p, r, pr, tips) =
+        super::pullrequest::open(state, &ctx.org, project_id, repo_id, new, &ctx.identity.user).await?;
     let estate = state.estate();
     let v = pr_json(&estate, ctx, &p, &r, &pr, &tips, false);
     let mut resp = json_response(&v).into_response();

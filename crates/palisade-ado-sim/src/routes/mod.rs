@@ -20,6 +20,7 @@ pub(crate) mod oauth;
 pub(crate) mod pipelines;
 pub(crate) mod policy;
 pub(crate) mod profile;
+pub(crate) mod pullrequest;
 pub(crate) mod serviceendpoint;
 pub(crate) mod wiki;
 pub(crate) mod wit;
@@ -40,6 +41,21 @@ pub(crate) enum H {
     Commits(String),
     PullRequests(Option<String>),
     CreatePr(String),
+    /// `(repo, id)`; repo `None` for the project-level route.
+    PullRequest(Option<String>, String),
+    UpdatePr(String, String),
+    PrIterations(String, String),
+    PrThreads(String, String),
+    CreatePrThread(String, String),
+    UpdatePrThread(String, String, String),
+    CreatePrComment(String, String, String),
+    UpdatePrComment(String, String, String, String),
+    PrStatuses(String, String),
+    CreatePrStatus(String, String),
+    Subscriptions,
+    CreateSubscription,
+    Subscription(String),
+    DeleteSubscription(String),
     Policies,
     Definitions,
     Definition(String),
@@ -81,6 +97,13 @@ const CODE: &[&str] = &["vso.code"];
 const CODE_WRITE: &[&str] = &["vso.code_write"];
 const BUILD: &[&str] = &["vso.build"];
 const PROJECT: &[&str] = &["vso.project", "vso.profile"];
+const THREADS_READ: &[&str] = &["vso.code", "vso.threads_full"];
+const THREADS_WRITE: &[&str] = &["vso.code_write", "vso.threads_full"];
+const STATUS_READ: &[&str] = &["vso.code", "vso.code_status"];
+const STATUS_WRITE: &[&str] = &["vso.code_write", "vso.code_status"];
+/// ADO names the read scope `vso.hooks` (`vso.hooks_read` is the same scope to the simulator).
+const HOOKS_READ: &[&str] = &["vso.hooks"];
+const HOOKS_WRITE: &[&str] = &["vso.hooks_write"];
 
 /// Resolves an org-level path (segments after the org).
 pub(crate) fn resolve(method: &Method, rest: &[String]) -> Option<Route> {
@@ -95,6 +118,8 @@ pub(crate) fn resolve(method: &Method, rest: &[String]) -> Option<Route> {
     let arg = |i: usize| after.get(i).cloned().unwrap_or_default();
     let get = method == Method::GET;
     let post = method == Method::POST;
+    let patch = method == Method::PATCH;
+    let delete = method == Method::DELETE;
     let (handler, scopes, class, preview, place) = match l.as_slice() {
         ["connectiondata"] if get => (H::ConnectionData, ANY, "core", true, Where::Org),
         ["projects"] if get => (H::Projects, PROJECT, "core", false, Where::Org),
@@ -123,7 +148,109 @@ pub(crate) fn resolve(method: &Method, rest: &[String]) -> Option<Route> {
         ["git", "repositories", _, "pullrequests"] if post => {
             (H::CreatePr(arg(2)), CODE_WRITE, "git", false, Where::Either)
         }
+        ["git", "repositories", _, "pullrequests", _] if get => (
+            H::PullRequest(Some(arg(2)), arg(4)),
+            CODE,
+            "git",
+            false,
+            Where::Either,
+        ),
+        ["git", "repositories", _, "pullrequests", _] if patch => (
+            H::UpdatePr(arg(2), arg(4)),
+            CODE_WRITE,
+            "git",
+            false,
+            Where::Either,
+        ),
+        ["git", "repositories", _, "pullrequests", _, "iterations"] if get => {
+            (H::PrIterations(arg(2), arg(4)), CODE, "git", false, Where::Either)
+        }
+        ["git", "repositories", _, "pullrequests", _, "threads"] if get => (
+            H::PrThreads(arg(2), arg(4)),
+            THREADS_READ,
+            "git",
+            false,
+            Where::Either,
+        ),
+        ["git", "repositories", _, "pullrequests", _, "threads"] if post => (
+            H::CreatePrThread(arg(2), arg(4)),
+            THREADS_WRITE,
+            "git",
+            false,
+            Where::Either,
+        ),
+        ["git", "repositories", _, "pullrequests", _, "threads", _] if patch => (
+            H::UpdatePrThread(arg(2), arg(4), arg(6)),
+            THREADS_WRITE,
+            "git",
+            false,
+            Where::Either,
+        ),
+        [
+            "git",
+            "repositories",
+            _,
+            "pullrequests",
+            _,
+            "threads",
+            _,
+            "comments",
+        ] if post => (
+            H::CreatePrComment(arg(2), arg(4), arg(6)),
+            THREADS_WRITE,
+            "git",
+            false,
+            Where::Either,
+        ),
+        [
+            "git",
+            "repositories",
+            _,
+            "pullrequests",
+            _,
+            "threads",
+            _,
+            "comments",
+            _,
+        ] if patch => (
+            H::UpdatePrComment(arg(2), arg(4), arg(6), arg(8)),
+            THREADS_WRITE,
+            "git",
+            false,
+            Where::Either,
+        ),
+        ["git", "repositories", _, "pullrequests", _, "statuses"] if get => (
+            H::PrStatuses(arg(2), arg(4)),
+            STATUS_READ,
+            "git",
+            false,
+            Where::Either,
+        ),
+        ["git", "repositories", _, "pullrequests", _, "statuses"] if post => (
+            H::CreatePrStatus(arg(2), arg(4)),
+            STATUS_WRITE,
+            "git",
+            false,
+            Where::Either,
+        ),
         ["git", "pullrequests"] if get => (H::PullRequests(None), CODE, "git", false, Where::Project),
+        ["git", "pullrequests", _] if get => {
+            (H::PullRequest(None, arg(2)), CODE, "git", false, Where::Project)
+        }
+        ["hooks", "subscriptions"] if get => (H::Subscriptions, HOOKS_READ, "hooks", false, Where::Org),
+        ["hooks", "subscriptions"] if post => {
+            (H::CreateSubscription, HOOKS_WRITE, "hooks", false, Where::Org)
+        }
+        ["hooks", "subscriptions", _] if get => {
+            (H::Subscription(arg(2)), HOOKS_READ, "hooks", false, Where::Org)
+        }
+        ["hooks", "subscriptions", _] if delete => (
+            H::DeleteSubscription(arg(2)),
+            HOOKS_WRITE,
+            "hooks",
+            false,
+            Where::Org,
+        ),
         ["policy", "configurations"] if get => (H::Policies, CODE, "policy", false, Where::Project),
         ["serviceendpoint", "endpoints"] if get => (
             H::Endpoints,
@@ -241,6 +368,20 @@ pub(crate) async fn call(state: &SimState, ctx: &Ctx, h: H) -> AdoResult<Respons
         H::Commits(r) => git::commits(state, ctx, &r).await,
         H::PullRequests(r) => git::pull_requests(state, ctx, r.as_deref()).await,
         H::CreatePr(r) => git::create_pull_request(state, ctx, &r).await,
+        H::PullRequest(r, id) => pullrequest::get(state, ctx, r.as_deref(), &id).await,
+        H::UpdatePr(r, id) => pullrequest::update(state, ctx, &r, &id).await,
+        H::PrIterations(r, id) => pullrequest::iterations(state, ctx, &r, &id).await,
+        H::PrThreads(r, id) => pullrequest::threads(state, ctx, &r, &id),
+        H::CreatePrThread(r, id) => pullrequest::create_thread(state, ctx, &r, &id),
+        H::UpdatePrThread(r, id, t) => pullrequest::update_thread(state, ctx, &r, &id, &t),
+        H::CreatePrComment(r, id, t) => pullrequest::create_comment(state, ctx, &r, &id, &t),
+        H::UpdatePrComment(r, id, t, c) => pullrequest::update_comment(state, ctx, &r, &id, &t, &c),
+        H::PrStatuses(r, id) => pullrequest::statuses(state, ctx, &r, &id),
+        H::CreatePrStatus(r, id) => pullrequest::create_status(state, ctx, &r, &id),
+        H::Subscriptions => crate::hooks::list(state, ctx),
+        H::CreateSubscription => crate::hooks::create(state, ctx),
+        H::Subscription(id) => crate::hooks::get(state, ctx, &id),
+        H::DeleteSubscription(id) => crate::hooks::delete(state, ctx, &id),
         H::Policies => policy::configurations(state, ctx),
         H::Endpoints => serviceendpoint::endpoints(state, ctx),
         H::VariableGroups => distributedtask::variable_groups(state, ctx),
@@ -318,21 +459,22 @@ pub(crate) fn descriptor(user: &User) -> String {
 
 /// Identity ref for a user name from the fixture; unknown or absent names get a build-service identity.
 pub(crate) fn user_ref(estate: &Estate, ctx: &Ctx, name: Option<&str>) -> Value {
+    identity_ref(ctx, &actor(estate, &ctx.org, name))
+}
+
+/// The fixture user `name`, or the organization's build service identity.
+pub(crate) fn actor(estate: &Estate, org: &str, name: Option<&str>) -> User {
     if let Some(u) = name.and_then(|n| estate.user(n)) {
-        identity_ref(ctx, u)
-    } else {
-        let u = User {
-            id: Some(crate::fixture::stable_id(&["build-service", &ctx.org])),
-            name: "Project Collection Build Service".into(),
-            display_name: Some(format!("Project Collection Build Service ({})", ctx.org)),
-            email: format!(
-                "Build\\{}",
-                crate::fixture::stable_id(&["build-service", &ctx.org])
-            ),
-            service_principal: true,
-            ..User::default()
-        };
-        identity_ref(ctx, &u)
+        return u.clone();
+    }
+    let id = crate::fixture::stable_id(&["build-service", org]);
+    User {
+        id: Some(id),
+        name: "Project Collection Build Service".into(),
+        display_name: Some(format!("Project Collection Build Service ({org})")),
+        email: format!("Build\\{id}"),
+        service_principal: true,
+        ..User::default()
     }
 }
 

@@ -113,6 +113,10 @@ async fn push_a_branch_then_see_it_in_refs() {
     .json();
     assert_eq!(
         crate::support::names(&refs, "name"),
-        ["refs/heads/feature/x", "refs/heads/main"]
+        [
+            "refs/heads/feature/monitoring",
+            "refs/heads/feature/x",
+            "refs/heads/main"
+        ]
     );
 }

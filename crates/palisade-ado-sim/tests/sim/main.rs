@@ -12,6 +12,7 @@ mod auth;
 mod contract;
 mod generate;
 mod git;
+mod hooks;
 mod knobs;
 mod oauth;
 mod paging;

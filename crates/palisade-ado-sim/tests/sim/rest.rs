@@ -193,7 +193,11 @@ async fn pull_requests_list_and_create() {
     let api = "/contoso/Web/_apis/git/repositories/web-api/pullrequests?api-version=7.1";
     let ok = post_json(&sim, api, &json!({"sourceRefName": "refs/heads/release/1.0", "targetRefName": "refs/heads/main", "title": "Release"})).await;
     assert_eq!(ok.status, 201, "{}", ok.text);
-    assert_eq!(ok.json()["pullRequestId"], 2);
+    assert_eq!(
+        ok.json()["pullRequestId"],
+        3,
+        "ids are unique in the organization"
+    );
     assert_eq!(ok.json()["createdBy"]["uniqueName"], "alice@contoso.com");
     let listed = get(&sim, api).await.json();
     assert_eq!(listed["count"], 1);

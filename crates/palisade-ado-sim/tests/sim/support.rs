@@ -98,3 +98,81 @@ pub fn names(v: &Value, key: &str) -> Vec<String> {
         .map(|x| x[key].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// A web-hook receiver on a loopback port: records every request, answers `status`.
+pub struct Receiver {
+    pub url: String,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<(HeaderMap, Value)>>>,
+    pub status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+}
+
+pub async fn receiver() -> Receiver {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<(HeaderMap, Value)>>> = Arc::default();
+    let status = Arc::new(AtomicU16::new(200));
+    let (log, code) = (Arc::clone(&seen), Arc::clone(&status));
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (log, code) = (Arc::clone(&log), Arc::clone(&code));
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+            let v = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            log.lock().unwrap().push((parts.headers, v));
+            axum::http::StatusCode::from_u16(code.load(Ordering::SeqCst)).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.ok();
+    });
+    Receiver {
+        url: format!("http://{addr}/hooks/ado"),
+        seen,
+        status,
+    }
+}
+
+impl Receiver {
+    pub fn events(&self) -> Vec<(HeaderMap, Value)> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 10 s) until `n` requests came in.
+    pub async fn wait_for(&self, n: usize) -> Vec<(HeaderMap, Value)> {
+        for _ in 0..1000 {
+            let e = self.events();
+            if e.len() >= n {
+                return e;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{n} deliveries expected, got {:#?}", self.events());
+    }
+
+    pub fn of_type(&self, event_type: &str) -> Vec<Value> {
+        self.events()
+            .into_iter()
+            .map(|(_, v)| v)
+            .filter(|v| v["eventType"] == event_type)
+            .collect()
+    }
+}
+
+pub async fn send_json(
+    sim: &RunningSim,
+    method: reqwest::Method,
+    path: &str,
+    pat: &str,
+    body: &Value,
+) -> Answer {
+    send(
+        client()
+            .request(method, format!("{}{path}", sim.base_url))
+            .header("Authorization", basic(pat))
+            .header("X-TFS-FedAuthRedirect", "Suppress")
+            .json(body),
+    )
+    .await
+}

@@ -6,12 +6,23 @@
 //! so they are never even read into memory as typed data.
 
 mod core;
-mod git;
+pub mod git;
+pub mod hooks;
 mod pipelines;
 mod work;
 
 pub use self::core::{Account, ConnectionData, ConnectionUser, Profile, TeamProject};
-pub use self::git::{GitCommitRef, GitPullRequest, GitRef, GitRepository, GitUserDate, PullRequestStatus};
+pub use self::git::{
+    Comment, CommentPosition, CommentThreadContext, CommentThreadStatus, CommentType, GitCommitRef,
+    GitPullRequest, GitPullRequestCommentThread, GitPullRequestIteration, GitPullRequestStatus, GitPushRef,
+    GitRef, GitRepository, GitStatusContext, GitStatusState, GitUserDate, NewPullRequestStatus, NewThread,
+    PullRequestState, PullRequestStatus, PullRequestUpdate,
+};
+pub use self::hooks::{
+    ConsumerInputs, EventCommit, EventError, EventRepository, HookEventType, NewSubscription,
+    PublisherInputs, PullRequestResource, PushResource, RefUpdate, ResourceContainer, ResourceContainers,
+    ServiceHookEvent, Subscription,
+};
 pub use self::pipelines::{
     AgentPool, AgentQueueRef, AllPipelines, BuildDefinition, BuildProcess, BuildRepository, BuildTrigger,
     BuildVariable, DefinitionVariableGroup, EndpointAuthorization, EndpointProjectReference,

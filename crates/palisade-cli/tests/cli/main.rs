@@ -12,6 +12,7 @@ mod connectors;
 mod discover;
 mod docs;
 mod history;
+mod managed;
 mod rules;
 mod scan;
 mod suppression;
@@ -68,6 +69,7 @@ impl Env {
         let mut c = Command::cargo_bin("palisade").expect("binary built");
         c.env("PALISADE_KEY_FILE", self.path("state/key"))
             .env("PALISADE_DATABASE_URL", self.db())
+            .env("PALISADE_CACHE_DIR", self.path("state/clones"))
             .env_remove("PALISADE_LOG")
             .env_remove("PALISADE_ADO_PAT")
             .env_remove("PALISADE_CLIENT_SECRET")

@@ -104,6 +104,7 @@ pub fn summary(kind: TargetKind) -> ScanSummary {
         findings: 0,
         suppressed: 0,
         errors: Vec::new(),
+        context: None,
     }
 }
 

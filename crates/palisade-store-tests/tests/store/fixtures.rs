@@ -1,8 +1,9 @@
 //! Scans and findings to record.
 
 use palisade_domain::{
-    BlobId, CommitInfo, Confidence, Finding, FindingId, FingerprintKey, Location, RuleId, ScanError,
-    ScanStatus, ScanSummary, SecretHash, Severity, TargetKind, Timestamp, redact_preview,
+    AuthConfig, BlobId, CommitInfo, Confidence, ConnectorConfig, ConnectorName, Deployment, Finding,
+    FindingId, FingerprintKey, Location, OrgName, OrgSelection, RuleId, ScanContext, ScanError, ScanStatus,
+    ScanSummary, ScanTrigger, SecretHash, Severity, TargetKind, Timestamp, redact_preview,
 };
 
 /// Epoch millis of the first scan of a story; later ones are later.
@@ -36,6 +37,7 @@ pub fn scan(target: &str, n: i64) -> ScanSummary {
             subject: "vendor/blob.bin".to_owned(),
             message: "permission denied".to_owned(),
         }],
+        context: None,
     }
 }
 
@@ -105,5 +107,48 @@ pub fn loc_in_commit(path: &str, line: u32) -> Location {
             date: Timestamp::from_millis(T0 - 86_400_000),
         }),
         ..loc(path, line)
+    }
+}
+
+/// `n` minutes after [`T0`].
+pub fn minutes(n: i64) -> Timestamp {
+    Timestamp::from_millis(T0 + n * 60_000)
+}
+
+pub fn org_name(name: &str) -> OrgName {
+    OrgName::parse(name).expect("valid org")
+}
+
+/// A PAT connector of `organization` only.
+pub fn pat_connector(name: &str, organization: &str) -> ConnectorConfig {
+    ConnectorConfig {
+        name: ConnectorName::parse(name).expect("valid connector name"),
+        organization: org_name(organization),
+        deployment: Deployment::public_cloud(),
+        auth: AuthConfig::Pat,
+        orgs: OrgSelection::Chosen(Vec::new()),
+    }
+}
+
+/// Where a managed scan of `repo_name` by `job` for `connector` came from.
+pub fn context(connector: &str, repo_id: &str, repo_name: &str, job: Option<&str>) -> ScanContext {
+    ScanContext {
+        connector: connector.to_owned(),
+        org: "contoso".to_owned(),
+        repo_id: repo_id.to_owned(),
+        repo_name: repo_name.to_owned(),
+        branch: Some("main".to_owned()),
+        trigger: ScanTrigger::Schedule,
+        job: job.map(str::to_owned),
+        pull_request: None,
+        incremental: false,
+    }
+}
+
+/// A completed managed scan of `target` started `n` minutes after [`T0`].
+pub fn managed_scan(target: &str, n: i64, context: ScanContext) -> ScanSummary {
+    ScanSummary {
+        context: Some(context),
+        ..scan(target, n)
     }
 }

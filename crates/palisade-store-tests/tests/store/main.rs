@@ -8,6 +8,8 @@
 mod connectors;
 mod fixtures;
 mod harness;
+mod jobs;
+mod managed;
 mod stories;
 
 macro_rules! story_tests {
@@ -57,4 +59,25 @@ story_tests!(
     discovery_runs_finish_and_list,
     discovered_orgs_are_claimed_once,
     ten_thousand_resources,
+    enqueue_dedups_active_jobs,
+    lease_order_priority_then_run_after,
+    expired_lease_is_leased_again_and_old_token_fenced,
+    last_attempt_goes_dead,
+    failed_attempt_retries_after_backoff,
+    cancel_queued_and_running_jobs,
+    retry_job_requeues_dead_and_cancelled,
+    list_count_and_prune_jobs,
+    concurrent_workers_lease_each_job_once,
+    concurrent_enqueues_of_one_key_make_one_job,
+    managed_repos_upsert_list_and_record_scans,
+    scan_settings_and_webhook_secret,
+    scan_logs_append_in_order,
+    pr_state_round_trip,
+    webhook_deliveries_dedup_and_prune,
+    hook_subscriptions_are_replaced,
+    scan_stats_of_a_connector,
+    revoke_archives_repos_and_destroys_secrets,
+    delete_connectors_archives_repos_like_revoke,
+    interrupt_job_scans_marks_only_that_jobs_running_scans,
+    repo_scans_lists_managed_scans_newest_first,
 );

@@ -8,6 +8,8 @@ use crate::fixtures::{OTHER_TARGET, T0, TARGET, finding, id_of, loc, loc_in_comm
 use crate::harness::Harness;
 
 pub use crate::connectors::*;
+pub use crate::jobs::*;
+pub use crate::managed::*;
 
 pub async fn round_trip<H: Harness>(h: &H) {
     let store = h.open().await;

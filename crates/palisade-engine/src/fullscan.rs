@@ -1,0 +1,406 @@
+//! Managed full scans: clone (or fetch) a repository into the local cache
+//! with the connector's credential in a header, scan the objects not read
+//! before, record findings, scan metadata and logs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use palisade_domain::{
+    FingerprintKey, ManagedState, OrgName, ScanContext, ScanError, ScanStatus, ScanSummary, ScanTrigger,
+    TargetKind, Timestamp,
+};
+use palisade_git::{CloneCache, GitError};
+use palisade_scanner::{NoProgress, ScanOptions};
+use palisade_secrets::RuleSet;
+use palisade_store::{LogLine, ManagedRepo};
+use secrecy::ExposeSecret;
+
+use crate::jobs::{JobCtx, JobError};
+use crate::{Engine, EngineError, now};
+
+/// What scanning needs besides the store: rules, the fingerprint key, the
+/// clone cache and limits.
+pub struct ScanKit {
+    pub rules: Arc<RuleSet>,
+    pub key: FingerprintKey,
+    pub cache: Arc<CloneCache>,
+    pub max_file_size: u64,
+    /// Scanner threads per scan (0: one per core).
+    pub threads: usize,
+    /// Longest a clone or fetch may take.
+    pub git_timeout: Duration,
+}
+
+impl std::fmt::Debug for ScanKit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanKit")
+            .field("rules", &self.rules.rules().len())
+            .field("max_file_size", &self.max_file_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScanKit {
+    pub fn new(rules: RuleSet, key: FingerprintKey, cache_dir: PathBuf) -> Result<Self, EngineError> {
+        let cache = CloneCache::new(cache_dir)
+            .map_err(|e| EngineError::Invalid(format!("cannot use the clone cache: {e}")))?;
+        Ok(Self {
+            rules: Arc::new(rules),
+            key,
+            cache: Arc::new(cache),
+            max_file_size: palisade_scanner::DEFAULT_MAX_FILE_SIZE,
+            threads: 0,
+            git_timeout: Duration::from_mins(30),
+        })
+    }
+}
+
+/// A scan's log as it is written: our own messages only, never content.
+#[derive(Debug, Default)]
+pub(crate) struct ScanLog(Vec<LogLine>);
+
+impl ScanLog {
+    pub(crate) fn info(&mut self, message: impl Into<String>) {
+        self.push("info", message.into());
+    }
+
+    pub(crate) fn warn(&mut self, message: impl Into<String>) {
+        self.push("warn", message.into());
+    }
+
+    pub(crate) fn error(&mut self, message: impl Into<String>) {
+        self.push("error", message.into());
+    }
+
+    fn push(&mut self, level: &str, message: String) {
+        self.0.push(LogLine {
+            at: now(),
+            level: level.to_owned(),
+            message,
+        });
+    }
+
+    pub(crate) fn lines(&self) -> &[LogLine] {
+        &self.0
+    }
+}
+
+/// The clone URL without user info (`org@dev.azure.com`): the credential
+/// travels in a header, and git must not prompt for a user's password.
+pub(crate) fn clean_remote(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if path.is_empty() {
+                format!("{scheme}://{host}")
+            } else {
+                format!("{scheme}://{host}/{path}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Classifies a git failure for the repository's status and the retry decision.
+pub(crate) fn git_job_error(e: &GitError) -> JobError {
+    match e {
+        GitError::RemoteAuth(_) => JobError::permanent(format!(
+            "Azure DevOps refused the credential for git ({e}); update the connector's credential"
+        )),
+        GitError::RemoteNotFound(_) => JobError::permanent(format!(
+            "the repository no longer exists in Azure DevOps or is not visible to the connector ({e})"
+        )),
+        GitError::DiskFull(_) => JobError::transient(format!("the clone cache is out of disk space ({e})")),
+        GitError::Timeout(_) => JobError::transient(format!("git timed out ({e})")),
+        _ => JobError::transient(e.to_string()),
+    }
+}
+
+fn new_summary(repo: &ManagedRepo, rules: &RuleSet, context: ScanContext, started: Timestamp) -> ScanSummary {
+    ScanSummary {
+        id: uuid_v7(),
+        target: repo.target.clone(),
+        kind: TargetKind::GitHistory,
+        commit: None,
+        status: ScanStatus::Running,
+        started_at: started,
+        finished_at: None,
+        duration_ms: 0,
+        files: 0,
+        bytes: 0,
+        blobs: 0,
+        skipped_binary: 0,
+        skipped_too_large: 0,
+        rules_version: rules.version().to_owned(),
+        rules_count: u32::try_from(rules.rules().len()).unwrap_or(u32::MAX),
+        findings: 0,
+        suppressed: 0,
+        errors: Vec::new(),
+        context: Some(context),
+    }
+}
+
+pub(crate) fn uuid_v7() -> String {
+    palisade_store::JobId::generate().to_string()
+}
+
+pub(crate) fn scan_options<'a>(kit: &'a ScanKit, exclude: &'a globset::GlobSet) -> ScanOptions<'a> {
+    ScanOptions {
+        rules: &kit.rules,
+        key: &kit.key,
+        max_file_size: kit.max_file_size,
+        respect_ignore: false,
+        follow_symlinks: false,
+        exclude,
+        allowlist: &[],
+        baseline: None,
+        show_secrets: false,
+        threads: kit.threads,
+    }
+}
+
+impl Engine {
+    pub(crate) fn kit(&self) -> Result<&Arc<ScanKit>, JobError> {
+        self.scan_kit
+            .as_ref()
+            .ok_or_else(|| JobError::permanent("this process cannot scan: it was started without a scanner"))
+    }
+
+    /// The managed repository a job names, with its connector's record.
+    pub(crate) async fn job_repo(
+        &self,
+        org: &str,
+        repo_id: &str,
+    ) -> Result<(OrgName, ManagedRepo, Option<palisade_store::ConnectorRecord>), JobError> {
+        let org =
+            OrgName::parse(org).map_err(|e| JobError::permanent(format!("bad organization in job: {e}")))?;
+        let repo = match self.store.get_managed_repo(&org, repo_id).await {
+            Ok(r) => r,
+            Err(palisade_store::StoreError::NotFound(_)) => {
+                return Err(JobError::permanent(format!(
+                    "repository {repo_id} of {org} is not managed any more"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let record = match &repo.connector {
+            Some(id) => match self.store.get_connector(id.as_str()).await {
+                Ok(r) => Some(r),
+                Err(palisade_store::StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        Ok((org, repo, record))
+    }
+
+    /// The `Authorization: ...` header git sends (through its environment
+    /// only) for the connector's identity.
+    pub(crate) async fn git_header(
+        &self,
+        record: &palisade_store::ConnectorRecord,
+        org: &OrgName,
+    ) -> Result<secrecy::SecretString, JobError> {
+        let client = self.client(record, org).await?;
+        let value = client.git_auth_header().await.map_err(EngineError::from)?;
+        Ok(secrecy::SecretString::from(format!(
+            "Authorization: {}",
+            value.expose_secret()
+        )))
+    }
+
+    pub(crate) async fn full_scan(
+        &self,
+        ctx: &JobCtx,
+        org: &str,
+        repo_id: &str,
+        trigger: ScanTrigger,
+        from_scratch: bool,
+    ) -> Result<(), JobError> {
+        let kit = Arc::clone(self.kit()?);
+        let (org, repo, record) = self.job_repo(org, repo_id).await?;
+        if repo.state != ManagedState::Enabled || !repo.full_scans {
+            tracing::info!(repo = %repo.name, state = repo.state.as_str(), "full scans are off for the repository; skipped");
+            return Ok(());
+        }
+        let Some(record) = record else {
+            return Err(JobError::permanent(format!(
+                "repository {}/{} has no connector (revoked); connect its organization again",
+                repo.project, repo.name
+            )));
+        };
+        let since = if from_scratch {
+            Vec::new()
+        } else {
+            repo.scanned_tips.clone()
+        };
+        let context = ScanContext {
+            connector: record.id.to_string(),
+            org: org.to_string(),
+            repo_id: repo.repo_id.clone(),
+            repo_name: format!("{}/{}", repo.project, repo.name),
+            branch: repo.default_branch.clone(),
+            trigger,
+            job: Some(ctx.job.id.to_string()),
+            pull_request: None,
+            incremental: !since.is_empty(),
+        };
+        let started = now();
+        let clock = Instant::now();
+        let mut summary = new_summary(&repo, &kit.rules, context, started);
+        self.store.begin_scan(&summary).await?;
+        let mut log = ScanLog::default();
+        log.info(format!(
+            "full scan of {}/{} ({}), trigger {}, attempt {}",
+            repo.project,
+            repo.name,
+            repo.web_url,
+            trigger.as_str(),
+            ctx.job.attempts
+        ));
+        if since.is_empty() {
+            log.info("reading the whole history");
+        } else {
+            log.info(format!(
+                "reading objects new since {} known ref tips",
+                since.len()
+            ));
+        }
+
+        let result = async {
+            let header = self.git_header(&record, &org).await?;
+            let remote = clean_remote(&repo.remote_url);
+            let key = repo.repo_id.clone();
+            let kit2 = Arc::clone(&kit);
+            let since2 = since.clone();
+            tokio::task::spawn_blocking(move || {
+                let synced = kit2
+                    .cache
+                    .sync(&key, &remote, Some(header.expose_secret()), kit2.git_timeout)
+                    .map_err(|e| git_job_error(&e))?;
+                let tips = synced.repo.ref_tips().map_err(|e| git_job_error(&e))?;
+                let exclude = globset::GlobSet::empty();
+                let out = palisade_scanner::scan_repo(
+                    &synced.repo,
+                    &since2,
+                    &scan_options(&kit2, &exclude),
+                    &NoProgress,
+                )
+                .map_err(|e| JobError::transient(format!("scan failed: {e}")))?;
+                Ok::<_, JobError>((synced, tips, out))
+            })
+            .await
+            .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?
+        }
+        .await;
+
+        summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        summary.finished_at = Some(now());
+        let (synced, tips, out) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                log.error(e.message.clone());
+                summary.status = ScanStatus::Failed;
+                summary.errors.push(ScanError {
+                    subject: summary.target.clone(),
+                    message: e.message.clone(),
+                });
+                ctx.confirm_lease(self).await?;
+                self.store.record_scan(&summary, &[], false).await?;
+                self.store.append_scan_log(&summary.id, log.lines()).await?;
+                self.store
+                    .record_repo_scan(
+                        &org,
+                        &repo.repo_id,
+                        &summary.id,
+                        ScanStatus::Failed,
+                        None,
+                        Some(&e.message),
+                        now(),
+                    )
+                    .await?;
+                return Err(e);
+            }
+        };
+        log.info(format!(
+            "{} ({} bytes in cache, fetch took {} ms)",
+            if synced.cloned {
+                "cloned"
+            } else if synced.recloned_after_corruption {
+                "cache was damaged: cloned again"
+            } else {
+                "fetched"
+            },
+            synced.bytes_on_disk,
+            synced.fetch_duration.as_millis()
+        ));
+        let mut tip_ids: Vec<String> = tips.into_iter().map(|(_, c)| c).collect();
+        tip_ids.sort();
+        tip_ids.dedup();
+        summary.commit.clone_from(&out.commit);
+        summary.files = out.files;
+        summary.bytes = out.bytes;
+        summary.blobs = out.blobs;
+        summary.skipped_binary = out.skipped_binary;
+        summary.skipped_too_large = out.skipped_too_large;
+        summary.findings = out.findings.len() as u64;
+        summary.suppressed = out.suppressed;
+        summary.errors.clone_from(&out.errors);
+        summary.status = if out.errors.is_empty() {
+            ScanStatus::Completed
+        } else {
+            ScanStatus::CompletedWithErrors
+        };
+        if tip_ids.is_empty() {
+            log.info("the repository is empty (no branches)");
+        }
+        for e in &out.errors {
+            log.warn(format!("{}: {}", e.subject, e.message));
+        }
+        log.info(format!(
+            "scanned {} blobs ({} bytes) in {} ms: {} findings",
+            out.blobs,
+            out.bytes,
+            summary.duration_ms,
+            out.findings.len()
+        ));
+        ctx.confirm_lease(self).await?;
+        // Only a scan of the whole history may conclude that a location is gone.
+        self.store
+            .record_scan(&summary, &out.findings, since.is_empty())
+            .await?;
+        self.store.append_scan_log(&summary.id, log.lines()).await?;
+        self.store
+            .record_repo_scan(
+                &org,
+                &repo.repo_id,
+                &summary.id,
+                summary.status,
+                Some(&tip_ids),
+                None,
+                now(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_loses_user_info() {
+        assert_eq!(
+            clean_remote("https://contoso@dev.azure.com/contoso/Web/_git/api"),
+            "https://dev.azure.com/contoso/Web/_git/api"
+        );
+        assert_eq!(
+            clean_remote("http://127.0.0.1:8080/tfs/c/p/_git/r"),
+            "http://127.0.0.1:8080/tfs/c/p/_git/r"
+        );
+        assert_eq!(clean_remote("https://a:b@host"), "https://host");
+    }
+}

@@ -1,0 +1,536 @@
+//! Diff-aware pull-request scans: only what the PR changes against its
+//! merge base, only findings on changed lines; one summary comment edited in
+//! place, one thread per finding (capped, never repeated, resolved when the
+//! finding goes away) and a `palisade/security` status. A scanner failure
+//! fails open: the status says palisade could not scan, it never blocks.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use palisade_ado::models::git::{
+    CommentThreadStatus, GitStatusContext, GitStatusState, NewPullRequestStatus, NewThread,
+};
+use palisade_domain::{Finding, ManagedState, ScanContext, ScanError, ScanStatus, ScanTrigger, Severity};
+use palisade_scanner::NoProgress;
+use palisade_store::{PrState, PrThread};
+use secrecy::ExposeSecret;
+
+use crate::fullscan::{ScanLog, clean_remote, git_job_error, uuid_v7};
+use crate::jobs::{JobCtx, JobError};
+use crate::{Engine, now};
+
+/// Status context: shown by ADO as `palisade/security`.
+pub const STATUS_GENRE: &str = "palisade";
+pub const STATUS_NAME: &str = "security";
+
+/// One finding location on a changed line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LineFinding {
+    pub key: String,
+    pub severity: Severity,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub preview: String,
+    pub path: String,
+    pub line: u32,
+}
+
+/// Every (finding, location) pair, most severe first, then by path and line.
+pub(crate) fn line_findings(findings: &[Finding]) -> Vec<LineFinding> {
+    let mut out: Vec<LineFinding> = findings
+        .iter()
+        .flat_map(|f| {
+            f.locations.iter().map(move |l| LineFinding {
+                key: format!("{}:{}:{}", f.id, l.path, l.line),
+                severity: f.severity,
+                rule_id: f.rule_id.to_string(),
+                rule_name: f.rule_name.clone(),
+                preview: f.preview.clone(),
+                path: l.path.clone(),
+                line: l.line,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then(a.line.cmp(&b.line))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    out.dedup_by(|a, b| a.key == b.key);
+    out
+}
+
+/// What to do with the PR's threads.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ThreadPlan {
+    /// Findings that get a new thread.
+    pub create: Vec<LineFinding>,
+    /// Threads of findings seen again after being resolved.
+    pub reopen: Vec<i64>,
+    /// Threads whose finding went away.
+    pub resolve: Vec<i64>,
+    /// Findings left without a thread by the cap.
+    pub over_cap: usize,
+}
+
+/// Plans thread changes: never two threads for one finding location, at
+/// most `cap` open at once.
+pub(crate) fn plan_threads(state: &PrState, current: &[LineFinding], cap: usize) -> ThreadPlan {
+    let mut plan = ThreadPlan::default();
+    let by_key: BTreeMap<&str, &PrThread> = state.threads.iter().map(|t| (t.key.as_str(), t)).collect();
+    let current_keys: std::collections::HashSet<&str> = current.iter().map(|f| f.key.as_str()).collect();
+    for t in &state.threads {
+        if !t.resolved && !current_keys.contains(t.key.as_str()) {
+            plan.resolve.push(t.thread_id);
+        }
+    }
+    let mut open = 0usize;
+    for f in current {
+        if let Some(t) = by_key.get(f.key.as_str()) {
+            open += 1;
+            if t.resolved {
+                plan.reopen.push(t.thread_id);
+            }
+        }
+    }
+    for f in current {
+        if by_key.contains_key(f.key.as_str()) {
+            continue;
+        }
+        if open >= cap {
+            plan.over_cap += 1;
+            continue;
+        }
+        open += 1;
+        plan.create.push(f.clone());
+    }
+    plan
+}
+
+fn severity_counts(findings: &[LineFinding]) -> BTreeMap<Severity, usize> {
+    let mut m = BTreeMap::new();
+    for f in findings {
+        *m.entry(f.severity).or_insert(0) += 1;
+    }
+    m
+}
+
+/// The summary comment (markdown). Secrets appear only as redacted previews.
+pub(crate) fn summary_markdown(
+    findings: &[LineFinding],
+    head: &str,
+    threshold: Severity,
+    over_cap: usize,
+) -> String {
+    let mut s = String::from("### palisade security scan\n\n");
+    if findings.is_empty() {
+        let _ = writeln!(s, "No findings on the lines this pull request changes.");
+    } else {
+        let counts = severity_counts(findings);
+        let parts: Vec<String> = counts.iter().rev().map(|(sev, n)| format!("{n} {sev}")).collect();
+        let _ = writeln!(
+            s,
+            "**{} finding(s)** on changed lines: {}.\n",
+            findings.len(),
+            parts.join(", ")
+        );
+        let _ = writeln!(s, "| Severity | Rule | Location | Secret |\n|---|---|---|---|");
+        for f in findings.iter().take(50) {
+            let _ = writeln!(
+                s,
+                "| {} | {} (`{}`) | `{}:{}` | `{}` |",
+                f.severity,
+                f.rule_name.replace('|', "\\|"),
+                f.rule_id,
+                f.path.replace(['|', '`'], "_"),
+                f.line,
+                f.preview.replace(['|', '`'], "_")
+            );
+        }
+        if findings.len() > 50 {
+            let _ = writeln!(s, "\n… and {} more.", findings.len() - 50);
+        }
+        if over_cap > 0 {
+            let _ = writeln!(
+                s,
+                "\n{over_cap} finding(s) have no comment thread: the per-PR thread limit was reached."
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        "\n<sub>Commit {}. The status fails at {} or above.</sub>",
+        &head[..head.len().min(12)],
+        threshold
+    );
+    s
+}
+
+fn thread_markdown(f: &LineFinding) -> String {
+    format!(
+        "**palisade** · {} · {} (`{}`)\n\nA secret is added on this line: `{}`.\n\n\
+         Remove it from the code and **rotate it**: it is in the branch history now. \
+         If it is not a secret, triage the finding in palisade.",
+        f.severity,
+        f.rule_name,
+        f.rule_id,
+        f.preview.replace('`', "_")
+    )
+}
+
+impl Engine {
+    pub(crate) async fn pr_scan(
+        &self,
+        ctx: &JobCtx,
+        org: &str,
+        repo_id: &str,
+        pr_id: i64,
+    ) -> Result<(), JobError> {
+        let kit = Arc::clone(self.kit()?);
+        let (org, repo, record) = self.job_repo(org, repo_id).await?;
+        if repo.state != ManagedState::Enabled || !repo.pr_scans {
+            return Ok(());
+        }
+        let Some(record) = record else {
+            return Err(JobError::permanent("the repository's connector was revoked"));
+        };
+        let settings = self.store.scan_settings(&record.id).await?;
+        let client = self.client(&record, &org).await?;
+        let pr = client
+            .pull_request(&repo.project_id, &repo.repo_id, pr_id)
+            .await
+            .map_err(crate::EngineError::from)?;
+        if !pr
+            .status
+            .as_deref()
+            .unwrap_or("active")
+            .eq_ignore_ascii_case("active")
+        {
+            return Ok(());
+        }
+        let (Some(head), Some(base)) = (pr.source_commit(), pr.target_commit()) else {
+            return Err(JobError::transient("the pull request has no merge commits yet"));
+        };
+        let (head, base) = (head.to_owned(), base.to_owned());
+        let status = |state: GitStatusState, description: String| NewPullRequestStatus {
+            state,
+            description: Some(description),
+            context: GitStatusContext {
+                name: STATUS_NAME.to_owned(),
+                genre: Some(STATUS_GENRE.to_owned()),
+            },
+            target_url: None,
+            iteration_id: None,
+        };
+        client
+            .create_pr_status(
+                &repo.project_id,
+                &repo.repo_id,
+                pr_id,
+                &status(GitStatusState::Pending, "palisade is scanning the changes".into()),
+            )
+            .await
+            .map_err(crate::EngineError::from)?;
+
+        let context = ScanContext {
+            connector: record.id.to_string(),
+            org: org.to_string(),
+            repo_id: repo.repo_id.clone(),
+            repo_name: format!("{}/{}", repo.project, repo.name),
+            branch: pr
+                .source_ref_name
+                .clone()
+                .map(|b| b.trim_start_matches("refs/heads/").to_owned()),
+            trigger: ScanTrigger::PullRequest,
+            job: Some(ctx.job.id.to_string()),
+            pull_request: Some(pr_id),
+            incremental: true,
+        };
+        let clock = Instant::now();
+        let mut summary = palisade_domain::ScanSummary {
+            id: uuid_v7(),
+            target: format!("{}!pr/{pr_id}", repo.target),
+            kind: palisade_domain::TargetKind::GitHistory,
+            commit: Some(head.clone()),
+            status: ScanStatus::Running,
+            started_at: now(),
+            finished_at: None,
+            duration_ms: 0,
+            files: 0,
+            bytes: 0,
+            blobs: 0,
+            skipped_binary: 0,
+            skipped_too_large: 0,
+            rules_version: kit.rules.version().to_owned(),
+            rules_count: u32::try_from(kit.rules.rules().len()).unwrap_or(u32::MAX),
+            findings: 0,
+            suppressed: 0,
+            errors: Vec::new(),
+            context: Some(context),
+        };
+        self.store.begin_scan(&summary).await?;
+        let mut log = ScanLog::default();
+        log.info(format!(
+            "pull request {pr_id} of {}/{}: {} against {}",
+            repo.project,
+            repo.name,
+            &head[..head.len().min(12)],
+            &base[..base.len().min(12)]
+        ));
+
+        let scanned = async {
+            let header = self.git_header(&record, &org).await?;
+            let remote = clean_remote(&repo.remote_url);
+            let (key, kit2, head2, base2) =
+                (repo.repo_id.clone(), Arc::clone(&kit), head.clone(), base.clone());
+            tokio::task::spawn_blocking(move || {
+                let synced = kit2
+                    .cache
+                    .sync(&key, &remote, Some(header.expose_secret()), kit2.git_timeout)
+                    .map_err(|e| git_job_error(&e))?;
+                let exclude = globset::GlobSet::empty();
+                let opts = crate::fullscan::scan_options(&kit2, &exclude);
+                palisade_scanner::scan_changes(&synced.repo, &base2, &head2, &opts, &NoProgress)
+                    .map_err(|e| JobError::transient(format!("scan failed: {e}")))
+            })
+            .await
+            .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?
+        }
+        .await;
+        summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        summary.finished_at = Some(now());
+
+        let out = match scanned {
+            Ok(out) => out,
+            Err(e) => {
+                // Fail open: say so on the PR, never block it.
+                log.error(e.message.clone());
+                summary.status = ScanStatus::Failed;
+                summary.errors.push(ScanError {
+                    subject: summary.target.clone(),
+                    message: e.message.clone(),
+                });
+                let _ = client
+                    .create_pr_status(
+                        &repo.project_id,
+                        &repo.repo_id,
+                        pr_id,
+                        &status(
+                            GitStatusState::NotApplicable,
+                            "palisade could not scan this pull request (scanner unavailable); not blocking"
+                                .into(),
+                        ),
+                    )
+                    .await;
+                self.store.record_scan(&summary, &[], false).await?;
+                self.store.append_scan_log(&summary.id, log.lines()).await?;
+                return Err(e);
+            }
+        };
+        let current = line_findings(&out.findings);
+        let failing = current
+            .iter()
+            .filter(|f| f.severity >= settings.pr_fail_severity)
+            .count();
+        summary.files = out.files;
+        summary.bytes = out.bytes;
+        summary.blobs = out.blobs;
+        summary.findings = out.findings.len() as u64;
+        summary.suppressed = out.suppressed;
+        summary.errors.clone_from(&out.errors);
+        summary.status = if out.errors.is_empty() {
+            ScanStatus::Completed
+        } else {
+            ScanStatus::CompletedWithErrors
+        };
+        log.info(format!(
+            "{} changed blobs ({} bytes): {} finding(s) on changed lines, {failing} at or above {}",
+            out.blobs,
+            out.bytes,
+            current.len(),
+            settings.pr_fail_severity
+        ));
+
+        let mut state = self.store.pr_state(&org, &repo.repo_id, pr_id).await?;
+        if settings.comments_in(&repo.project) {
+            let cap = settings.pr_max_threads as usize;
+            let plan = plan_threads(&state, &current, cap);
+            for f in &plan.create {
+                let thread = client
+                    .create_pr_thread(
+                        &repo.project_id,
+                        &repo.repo_id,
+                        pr_id,
+                        &NewThread::on_lines(
+                            thread_markdown(f),
+                            &f.path,
+                            i64::from(f.line),
+                            i64::from(f.line),
+                        ),
+                    )
+                    .await
+                    .map_err(crate::EngineError::from)?;
+                state.threads.push(PrThread {
+                    key: f.key.clone(),
+                    thread_id: thread.id,
+                    resolved: false,
+                });
+                // Saved after each thread: a retry never posts it twice.
+                self.store
+                    .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
+                    .await?;
+            }
+            for (ids, status_name, resolved) in [
+                (&plan.resolve, CommentThreadStatus::Fixed, true),
+                (&plan.reopen, CommentThreadStatus::Active, false),
+            ] {
+                for id in ids {
+                    client
+                        .update_pr_thread_status(&repo.project_id, &repo.repo_id, pr_id, *id, status_name)
+                        .await
+                        .map_err(crate::EngineError::from)?;
+                    for t in state.threads.iter_mut().filter(|t| t.thread_id == *id) {
+                        t.resolved = resolved;
+                    }
+                }
+            }
+            let body = summary_markdown(&current, &head, settings.pr_fail_severity, plan.over_cap);
+            if let (Some(thread), Some(comment)) = (state.summary_thread, state.summary_comment) {
+                client
+                    .update_pr_comment(&repo.project_id, &repo.repo_id, pr_id, thread, comment, &body)
+                    .await
+                    .map_err(crate::EngineError::from)?;
+            } else {
+                {
+                    let thread = client
+                        .create_pr_thread(
+                            &repo.project_id,
+                            &repo.repo_id,
+                            pr_id,
+                            &NewThread {
+                                status: CommentThreadStatus::Closed,
+                                ..NewThread::general(body)
+                            },
+                        )
+                        .await
+                        .map_err(crate::EngineError::from)?;
+                    state.summary_thread = Some(thread.id);
+                    state.summary_comment = thread.first_comment_id();
+                }
+            }
+            log.info(format!(
+                "comments: {} thread(s) opened, {} resolved, {} reopened, {} over the cap",
+                plan.create.len(),
+                plan.resolve.len(),
+                plan.reopen.len(),
+                plan.over_cap
+            ));
+        } else {
+            log.info("comments are off for this project");
+        }
+        state.last_head = Some(head.clone());
+        self.store
+            .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
+            .await?;
+
+        let description = if current.is_empty() {
+            "palisade: no findings on changed lines".to_owned()
+        } else if failing > 0 {
+            format!(
+                "palisade: {failing} finding(s) at or above {} on changed lines",
+                settings.pr_fail_severity
+            )
+        } else {
+            format!(
+                "palisade: {} finding(s) below {} on changed lines",
+                current.len(),
+                settings.pr_fail_severity
+            )
+        };
+        client
+            .create_pr_status(
+                &repo.project_id,
+                &repo.repo_id,
+                pr_id,
+                &status(
+                    if failing > 0 {
+                        GitStatusState::Failed
+                    } else {
+                        GitStatusState::Succeeded
+                    },
+                    description,
+                ),
+            )
+            .await
+            .map_err(crate::EngineError::from)?;
+        ctx.confirm_lease(self).await?;
+        // The PR is its own target: its findings never close the branch's.
+        self.store.record_scan(&summary, &out.findings, true).await?;
+        self.store.append_scan_log(&summary.id, log.lines()).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lf(key: &str, sev: Severity) -> LineFinding {
+        LineFinding {
+            key: key.into(),
+            severity: sev,
+            rule_id: "aws-access-key".into(),
+            rule_name: "AWS access key".into(),
+            preview: "AKIA****".into(),
+            path: "a.txt".into(),
+            line: 3,
+        }
+    }
+
+    #[test]
+    fn threads_are_created_once_resolved_and_reopened() {
+        let none = PrState::default();
+        let plan = plan_threads(&none, &[lf("a", Severity::High), lf("b", Severity::Low)], 1);
+        assert_eq!(plan.create.len(), 1);
+        assert_eq!(plan.over_cap, 1);
+        let state = PrState {
+            threads: vec![
+                PrThread {
+                    key: "a".into(),
+                    thread_id: 1,
+                    resolved: false,
+                },
+                PrThread {
+                    key: "c".into(),
+                    thread_id: 2,
+                    resolved: true,
+                },
+            ],
+            ..PrState::default()
+        };
+        // Updated PR, same finding: no new thread.
+        assert_eq!(
+            plan_threads(&state, &[lf("a", Severity::High)], 5),
+            ThreadPlan::default()
+        );
+        // Finding gone: its thread is resolved.
+        assert_eq!(plan_threads(&state, &[], 5).resolve, vec![1]);
+        // A resolved finding back: reopened, not duplicated.
+        let p = plan_threads(&state, &[lf("a", Severity::High), lf("c", Severity::High)], 5);
+        assert_eq!(p.reopen, vec![2]);
+        assert!(p.create.is_empty());
+    }
+
+    #[test]
+    fn summary_names_counts_and_redacts() {
+        let md = summary_markdown(&[lf("a", Severity::High)], "0123456789abcdef", Severity::High, 0);
+        assert!(md.contains("1 finding(s)"));
+        assert!(md.contains("AKIA****"));
+        assert!(md.contains("0123456789ab"));
+        assert!(summary_markdown(&[], "ab", Severity::High, 0).contains("No findings"));
+    }
+}

@@ -1,0 +1,192 @@
+//! The scheduler: full scans in batches, on a schedule.
+//!
+//! Each pass tops up every connector's queue of full scans to its batch
+//! size with the enabled repositories whose last scan is older than the
+//! connector's interval (never-scanned first). The queue's dedup keys make a
+//! pass idempotent, so several `palisade serve` processes may run it.
+
+use std::time::Duration;
+
+use palisade_domain::{ManagedState, ScanTrigger, Timestamp};
+use palisade_store::{ConnectorRecord, JobFilter, JobState, ManagedRepoFilter};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::jobs::WorkerOptions;
+use crate::{Engine, EngineError, now};
+
+/// What a scheduler pass queued.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ScheduleReport {
+    pub queued: u64,
+    /// Repositories due but left for the next pass (batch full).
+    pub waiting: u64,
+}
+
+/// What `run_batches` did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BatchReport {
+    pub batches: u64,
+    pub queued: u64,
+    pub worker: crate::jobs::WorkerReport,
+}
+
+impl Engine {
+    /// Full scans of the connector queued or running.
+    async fn active_full_scans(
+        &self,
+        record: &ConnectorRecord,
+    ) -> Result<Vec<palisade_store::Job>, EngineError> {
+        Ok(self
+            .store
+            .list_jobs(&JobFilter {
+                states: vec![JobState::Queued, JobState::Running],
+                kinds: vec!["full-scan".to_owned()],
+                connector: Some(record.id.clone()),
+                limit: None,
+            })
+            .await?)
+    }
+
+    /// Queues due full scans of one connector, up to its batch size.
+    /// `force`: every enabled repository is due (a user asked for a scan now).
+    pub async fn schedule_connector(
+        &self,
+        record: &ConnectorRecord,
+        force: bool,
+        at: Timestamp,
+    ) -> Result<ScheduleReport, EngineError> {
+        let settings = self.store.scan_settings(&record.id).await?;
+        let active = self.active_full_scans(record).await?.len() as u64;
+        let room = u64::from(settings.batch_size).saturating_sub(active);
+        let due_before = if force {
+            at
+        } else if settings.full_scan_interval_hours == 0 {
+            // No schedule: only repositories never scanned are due.
+            Timestamp::from_millis(i64::MIN)
+        } else {
+            Timestamp::from_millis(at.millis() - i64::from(settings.full_scan_interval_hours) * 3_600_000)
+        };
+        let mut due = self
+            .store
+            .list_managed_repos(&ManagedRepoFilter {
+                connector: Some(record.id.clone()),
+                states: vec![ManagedState::Enabled],
+                full_scans: Some(true),
+                last_scan_before: Some(due_before),
+                ..ManagedRepoFilter::default()
+            })
+            .await?;
+        // Never scanned first, then the longest waiting.
+        due.sort_by_key(|r| r.last_scan_at.map_or(i64::MIN, Timestamp::millis));
+        let mut report = ScheduleReport::default();
+        for repo in &due {
+            if report.queued >= room {
+                report.waiting += 1;
+                continue;
+            }
+            let trigger = if force {
+                ScanTrigger::Manual
+            } else if repo.last_scan_at.is_none() {
+                ScanTrigger::Enable
+            } else {
+                ScanTrigger::Schedule
+            };
+            let (_, created) = self.queue_full_scan(repo, trigger, false).await?;
+            if created {
+                report.queued += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// One scheduler pass over every connector, plus housekeeping.
+    pub async fn schedule_tick(&self) -> Result<ScheduleReport, EngineError> {
+        let at = now();
+        let mut total = ScheduleReport::default();
+        for record in self.store.list_connectors().await? {
+            match self.schedule_connector(&record, false, at).await {
+                Ok(r) => {
+                    total.queued += r.queued;
+                    total.waiting += r.waiting;
+                }
+                Err(e) => tracing::warn!(connector = %record.config.name, error = %e, "scheduling failed"),
+            }
+        }
+        let week = Timestamp::from_millis(at.millis() - 7 * 24 * 3_600_000);
+        self.store.prune_jobs(week).await?;
+        Ok(total)
+    }
+
+    /// Runs the scheduler every `every` until `stop`.
+    pub async fn run_scheduler(&self, every: Duration, mut stop: watch::Receiver<bool>) {
+        loop {
+            match self.schedule_tick().await {
+                Ok(r) if r.queued > 0 => {
+                    tracing::info!(queued = r.queued, waiting = r.waiting, "full scans queued");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+
+    /// Scans now, in batches, every enabled repository of `record` that
+    /// `force` or the schedule says is due, with a worker in this process
+    /// (or, with `slots` 0, leaving the jobs to other workers); returns when
+    /// all are done. Failed scans waiting for a retry are not waited for.
+    pub async fn run_batches(
+        &self,
+        record: &ConnectorRecord,
+        force: bool,
+        worker: &WorkerOptions,
+    ) -> Result<BatchReport, EngineError> {
+        let mut report = BatchReport::default();
+        let opts = WorkerOptions {
+            until_idle: true,
+            ..worker.clone()
+        };
+        let (_tx, rx) = watch::channel(false);
+        let started = now();
+        loop {
+            // With `force`, repositories scanned during this call are not due again.
+            let r = self
+                .schedule_connector(record, force, if force { started } else { now() })
+                .await?;
+            if worker.slots == 0 {
+                // Other processes run the jobs: wait for the batch to drain.
+                loop {
+                    let at = now();
+                    let busy = self
+                        .active_full_scans(record)
+                        .await?
+                        .iter()
+                        .any(|j| j.state == JobState::Running || j.run_after.millis() <= at.millis());
+                    if !busy {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            } else {
+                let w = self.run_worker(&opts, rx.clone()).await?;
+                report.worker.succeeded += w.succeeded;
+                report.worker.retried += w.retried;
+                report.worker.dead += w.dead;
+                report.worker.lease_lost += w.lease_lost;
+            }
+            if r.queued == 0 {
+                break;
+            }
+            report.batches += 1;
+            report.queued += r.queued;
+        }
+        Ok(report)
+    }
+}
