@@ -194,6 +194,9 @@ pub struct RepoSettingsArgs {
     /// Hours between scheduled full scans (0: no schedule).
     #[arg(long)]
     pub interval_hours: Option<u32>,
+    /// Hours between scheduled discoveries by `palisade serve` (0: none).
+    #[arg(long)]
+    pub discovery_interval_hours: Option<u32>,
     /// Full scans queued at once per connector.
     #[arg(long)]
     pub batch_size: Option<u32>,

@@ -246,6 +246,9 @@ async fn settings(engine: &Engine, a: &RepoSettingsArgs) -> anyhow::Result<Outco
     if let Some(v) = a.interval_hours {
         s.full_scan_interval_hours = v;
     }
+    if let Some(v) = a.discovery_interval_hours {
+        s.discovery_interval_hours = v;
+    }
     if let Some(v) = a.batch_size {
         s.batch_size = v;
     }
@@ -298,6 +301,7 @@ async fn settings(engine: &Engine, a: &RepoSettingsArgs) -> anyhow::Result<Outco
             "  full scan every:              {} hours (0: off)",
             s.full_scan_interval_hours
         )?;
+        writeln!(out, "  discovery every:              {} hours (0: off)", s.discovery_interval_hours)?;
         writeln!(out, "  batch size:                   {}", s.batch_size)?;
         writeln!(out, "  webhooks:                     {}", on_off(s.webhooks))?;
         writeln!(

@@ -149,6 +149,9 @@ pub struct ScanSettings {
     pub auto_enable_new_repos: bool,
     /// Hours between scheduled full scans of each enabled repository (0: off).
     pub full_scan_interval_hours: u32,
+    /// Hours between scheduled discoveries, which offer new repositories and
+    /// archive vanished ones (0: only when run by hand).
+    pub discovery_interval_hours: u32,
     /// Full scans queued at once per connector: the next batch is queued
     /// when this one is done.
     pub batch_size: u32,
@@ -172,6 +175,7 @@ impl Default for ScanSettings {
         Self {
             auto_enable_new_repos: false,
             full_scan_interval_hours: 24,
+            discovery_interval_hours: 24,
             batch_size: 50,
             webhooks: true,
             webhook_url: None,
@@ -199,6 +203,13 @@ impl ScanSettings {
             return Err(format!(
                 "batch size must be between 1 and 1000, got {}",
                 self.batch_size
+            ));
+        }
+        if self.discovery_interval_hours > 24 * 366 {
+            return Err(format!(
+                "discovery interval must be at most {} hours, got {}",
+                24 * 366,
+                self.discovery_interval_hours
             ));
         }
         if self.full_scan_interval_hours > 24 * 366 {

@@ -114,6 +114,9 @@ pub(crate) fn git_job_error(e: &GitError) -> JobError {
         )),
         GitError::DiskFull(_) => JobError::transient(format!("the clone cache is out of disk space ({e})")),
         GitError::Timeout(_) => JobError::transient(format!("git timed out ({e})")),
+        // Locking, moving or deleting cache entries (a cache folder made
+        // read-only or replaced, say): name the cache, not just the path.
+        GitError::Io { .. } => JobError::transient(format!("the clone cache cannot be used ({e})")),
         _ => JobError::transient(e.to_string()),
     }
 }

@@ -154,7 +154,8 @@ impl Engine {
                     wanted.insert((r.org.to_string(), r.project_id.clone(), EVENT_TYPES[0]));
                     wanted.insert((r.org.to_string(), r.project_id.clone(), EVENT_TYPES[1]));
                 }
-                if r.full_scans {
+                // Push events only speed full scans up: without a URL, the schedule does.
+                if r.full_scans && settings.webhook_url.is_some() {
                     wanted.insert((r.org.to_string(), r.project_id.clone(), EVENT_TYPES[2]));
                 }
             }

@@ -46,6 +46,8 @@ pub enum JobSpec {
     /// Create or delete the connector's service-hook subscriptions so they
     /// match its settings and repositories.
     Subscriptions { connector: String },
+    /// Run discovery for a connector (then sync its managed repositories).
+    Discover { connector: String },
 }
 
 impl JobSpec {
@@ -54,6 +56,7 @@ impl JobSpec {
             Self::FullScan { .. } => "full-scan",
             Self::PrScan { .. } => "pr-scan",
             Self::Subscriptions { .. } => "subscriptions",
+            Self::Discover { .. } => "discover",
         }
     }
 
@@ -81,13 +84,14 @@ impl JobSpec {
                 source_commit.as_deref().unwrap_or("-")
             ),
             Self::Subscriptions { connector } => format!("subscriptions:{connector}"),
+            Self::Discover { connector } => format!("discover:{connector}"),
         }
     }
 
     fn priority(&self) -> i32 {
         match self {
             Self::PrScan { .. } => priority::PR_SCAN,
-            Self::Subscriptions { .. } => priority::CONTROL,
+            Self::Subscriptions { .. } | Self::Discover { .. } => priority::CONTROL,
             Self::FullScan {
                 trigger: ScanTrigger::Manual | ScanTrigger::Push,
                 ..
@@ -278,7 +282,9 @@ impl Engine {
 
     pub(crate) async fn queue_job(&self, spec: JobSpec) -> Result<(JobId, bool), EngineError> {
         let connector = match &spec {
-            JobSpec::Subscriptions { connector } => ConnectorId::parse(connector),
+            JobSpec::Subscriptions { connector } | JobSpec::Discover { connector } => {
+                ConnectorId::parse(connector)
+            }
             _ => None,
         };
         self.queue_job_for(spec, connector, None).await
@@ -400,7 +406,10 @@ impl Engine {
             lease_for: opts.lease,
             lost: Arc::clone(&lost),
         };
-        let beat = {
+        // Aborted when this future ends or is dropped (a worker task
+        // cancelled mid-job): a heartbeat left running would hold the lease
+        // for ever and the job would never run again.
+        let beat = AbortOnDrop({
             let (engine, ctx) = (self.clone(), ctx.clone());
             let every = (opts.lease / 3).max(Duration::from_millis(100));
             tokio::spawn(async move {
@@ -415,7 +424,7 @@ impl Engine {
                     }
                 }
             })
-        };
+        });
         let run = self.handle(&ctx);
         tokio::pin!(run);
         let result = loop {
@@ -428,7 +437,7 @@ impl Engine {
                 }
             }
         };
-        beat.abort();
+        drop(beat);
         if lost.load(Ordering::Relaxed) {
             tracing::warn!(job = %job.id, kind = %job.kind, "lease lost; another worker owns the job now");
             return Outcome::LeaseLost;
@@ -511,7 +520,26 @@ impl Engine {
                 ..
             } => self.pr_scan(ctx, &org, &repo_id, pull_request).await,
             JobSpec::Subscriptions { connector } => self.sync_subscriptions(&connector).await,
+            JobSpec::Discover { connector } => {
+                match self
+                    .discover(&connector, &crate::DiscoverOptions::default())
+                    .await
+                {
+                    // A connector revoked since has nothing to discover.
+                    Ok(_) | Err(EngineError::Store(palisade_store::StoreError::NotFound(_))) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
+            }
         }
+    }
+}
+
+/// A task aborted when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -215,7 +215,14 @@ impl Engine {
         let (Some(head), Some(base)) = (pr.source_commit(), pr.target_commit()) else {
             return Err(JobError::transient("the pull request has no merge commits yet"));
         };
-        let (head, base) = (head.to_owned(), base.to_owned());
+        // Commit ids from ADO reach git commands: only 40 hex digits pass.
+        let is_oid = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_oid(head) || !is_oid(base) {
+            return Err(JobError::permanent(format!(
+                "pull request {pr_id} names commits that are not commit ids"
+            )));
+        }
+        let (head, base) = (head.to_ascii_lowercase(), base.to_ascii_lowercase());
         let status = |state: GitStatusState, description: String| NewPullRequestStatus {
             state,
             description: Some(description),

@@ -112,10 +112,16 @@ pub fn plan_sync(
         let key = (inv.org.as_str().to_ascii_lowercase(), repo_id.clone());
         let next = match by_key.get(&key) {
             None => {
-                if gone.is_some() {
+                // Removed before first sight: nothing to keep. Disabled in
+                // ADO: listed as archived, so users see why it is not scanned.
+                if gone == Some(ArchiveReason::Removed) {
                     continue;
                 }
-                let state = if auto_enable {
+                let auto_enable = auto_enable && gone.is_none();
+                let state = if gone.is_some() {
+                    report.archived += 1;
+                    ManagedState::Archived
+                } else if auto_enable {
                     report.enabled += 1;
                     ManagedState::Enabled
                 } else {
@@ -135,7 +141,7 @@ pub fn plan_sync(
                     size: r.size,
                     target: repo_target(&inv.org, &r.project_name, &r.name),
                     state,
-                    archive_reason: None,
+                    archive_reason: gone,
                     full_scans: auto_enable,
                     pr_scans: auto_enable,
                     labels: if auto_enable {
@@ -293,6 +299,13 @@ impl Engine {
         self.store.upsert_managed_repos(&report.changed).await?;
         if report.enabled > 0 || report.restored > 0 {
             self.schedule_connector(connector, false, at).await?;
+        }
+        if (report.enabled > 0 || report.restored > 0 || report.archived > 0) && settings.webhooks {
+            // Subscriptions follow the projects that have scanned repositories.
+            self.queue_job(JobSpec::Subscriptions {
+                connector: connector.id.to_string(),
+            })
+            .await?;
         }
         Ok(report)
     }
@@ -464,6 +477,12 @@ mod tests {
         // Removed before first sight: nothing to keep.
         let r = plan_sync(&connector(), &[inv("A", "api", true, false)], &[], true, at);
         assert!(r.changed.is_empty());
+        // Disabled in ADO at first sight: archived, never enabled.
+        let r = plan_sync(&connector(), &[inv("A", "api", false, true)], &[], true, at);
+        assert_eq!((r.archived, r.enabled), (1, 0));
+        assert_eq!(r.changed[0].state, ManagedState::Archived);
+        assert_eq!(r.changed[0].archive_reason, Some(ArchiveReason::DisabledInAdo));
+        assert!(!r.changed[0].full_scans && r.changed[0].labels.is_empty());
     }
 
     #[test]

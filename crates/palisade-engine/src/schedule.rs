@@ -100,11 +100,41 @@ impl Engine {
         Ok(report)
     }
 
+    /// Queues a discovery of the connector when its last one is older than
+    /// the discovery interval (none is queued while one runs).
+    async fn schedule_discovery(&self, record: &ConnectorRecord, at: Timestamp) -> Result<bool, EngineError> {
+        let settings = self.store.scan_settings(&record.id).await?;
+        if settings.discovery_interval_hours == 0 {
+            return Ok(false);
+        }
+        let due_before = at.millis() - i64::from(settings.discovery_interval_hours) * 3_600_000;
+        let due = match &record.last_discovery {
+            None => true,
+            Some(run) => match run.finished_at {
+                Some(f) => f.millis() < due_before,
+                // Running (or killed mid-run: the job re-runs and resumes it).
+                None => false,
+            },
+        };
+        if !due {
+            return Ok(false);
+        }
+        let (_, created) = self
+            .queue_job(crate::JobSpec::Discover {
+                connector: record.id.to_string(),
+            })
+            .await?;
+        Ok(created)
+    }
+
     /// One scheduler pass over every connector, plus housekeeping.
     pub async fn schedule_tick(&self) -> Result<ScheduleReport, EngineError> {
         let at = now();
         let mut total = ScheduleReport::default();
         for record in self.store.list_connectors().await? {
+            if let Err(e) = self.schedule_discovery(&record, at).await {
+                tracing::warn!(connector = %record.config.name, error = %e, "scheduling discovery failed");
+            }
             match self.schedule_connector(&record, false, at).await {
                 Ok(r) => {
                     total.queued += r.queued;

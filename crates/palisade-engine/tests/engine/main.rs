@@ -3,7 +3,9 @@
 
 mod connectors;
 mod discovery;
+mod front;
 mod harness;
+mod managed;
 
 /// Turns `async fn story(h: &harness::Ctx)` into `sqlite::story` and `postgres::story`.
 macro_rules! stories {
