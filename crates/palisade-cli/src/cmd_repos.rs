@@ -301,7 +301,11 @@ async fn settings(engine: &Engine, a: &RepoSettingsArgs) -> anyhow::Result<Outco
             "  full scan every:              {} hours (0: off)",
             s.full_scan_interval_hours
         )?;
-        writeln!(out, "  discovery every:              {} hours (0: off)", s.discovery_interval_hours)?;
+        writeln!(
+            out,
+            "  discovery every:              {} hours (0: off)",
+            s.discovery_interval_hours
+        )?;
         writeln!(out, "  batch size:                   {}", s.batch_size)?;
         writeln!(out, "  webhooks:                     {}", on_off(s.webhooks))?;
         writeln!(

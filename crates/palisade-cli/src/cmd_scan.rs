@@ -106,27 +106,15 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
         TargetKind::GitHistory => format!("git:{}", target.display()),
     };
     let started = now();
-    let mut summary = ScanSummary {
-        id: uuid::Uuid::now_v7().to_string(),
-        target: target_name,
+    let mut summary = ScanSummary::started(
+        uuid::Uuid::now_v7().to_string(),
+        target_name,
         kind,
-        commit: None,
-        status: ScanStatus::Running,
-        started_at: started,
-        finished_at: None,
-        duration_ms: 0,
-        files: 0,
-        bytes: 0,
-        blobs: 0,
-        skipped_binary: 0,
-        skipped_too_large: 0,
-        rules_version: rules.version().to_owned(),
-        rules_count: u32::try_from(rules.rules().len()).unwrap_or(u32::MAX),
-        findings: 0,
-        suppressed: 0,
-        errors: Vec::new(),
-        context: None,
-    };
+        rules.version().to_owned(),
+        u32::try_from(rules.rules().len()).unwrap_or(u32::MAX),
+        started,
+        None,
+    );
 
     let rt = store::runtime()?;
     let mut store_failed = false;

@@ -114,3 +114,38 @@ pub struct ScanSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<crate::ScanContext>,
 }
+
+impl ScanSummary {
+    /// A scan that has just started: status running, counters at zero.
+    pub fn started(
+        id: String,
+        target: String,
+        kind: TargetKind,
+        rules_version: String,
+        rules_count: u32,
+        started_at: Timestamp,
+        context: Option<crate::ScanContext>,
+    ) -> Self {
+        Self {
+            id,
+            target,
+            kind,
+            commit: None,
+            status: ScanStatus::Running,
+            started_at,
+            finished_at: None,
+            duration_ms: 0,
+            files: 0,
+            bytes: 0,
+            blobs: 0,
+            skipped_binary: 0,
+            skipped_too_large: 0,
+            rules_version,
+            rules_count,
+            findings: 0,
+            suppressed: 0,
+            errors: Vec::new(),
+            context,
+        }
+    }
+}

@@ -121,28 +121,21 @@ pub(crate) fn git_job_error(e: &GitError) -> JobError {
     }
 }
 
-fn new_summary(repo: &ManagedRepo, rules: &RuleSet, context: ScanContext, started: Timestamp) -> ScanSummary {
-    ScanSummary {
-        id: uuid_v7(),
-        target: repo.target.clone(),
-        kind: TargetKind::GitHistory,
-        commit: None,
-        status: ScanStatus::Running,
-        started_at: started,
-        finished_at: None,
-        duration_ms: 0,
-        files: 0,
-        bytes: 0,
-        blobs: 0,
-        skipped_binary: 0,
-        skipped_too_large: 0,
-        rules_version: rules.version().to_owned(),
-        rules_count: u32::try_from(rules.rules().len()).unwrap_or(u32::MAX),
-        findings: 0,
-        suppressed: 0,
-        errors: Vec::new(),
-        context: Some(context),
-    }
+pub(crate) fn new_summary(
+    target: String,
+    rules: &RuleSet,
+    context: ScanContext,
+    started: Timestamp,
+) -> ScanSummary {
+    ScanSummary::started(
+        uuid_v7(),
+        target,
+        TargetKind::GitHistory,
+        rules.version().to_owned(),
+        u32::try_from(rules.rules().len()).unwrap_or(u32::MAX),
+        started,
+        Some(context),
+    )
 }
 
 pub(crate) fn uuid_v7() -> String {
@@ -252,7 +245,7 @@ impl Engine {
         };
         let started = now();
         let clock = Instant::now();
-        let mut summary = new_summary(&repo, &kit.rules, context, started);
+        let mut summary = new_summary(repo.target.clone(), &kit.rules, context, started);
         self.store.begin_scan(&summary).await?;
         let mut log = ScanLog::default();
         log.info(format!(

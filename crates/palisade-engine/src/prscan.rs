@@ -17,7 +17,7 @@ use palisade_scanner::NoProgress;
 use palisade_store::{PrState, PrThread};
 use secrecy::ExposeSecret;
 
-use crate::fullscan::{ScanLog, clean_remote, git_job_error, uuid_v7};
+use crate::fullscan::{ScanLog, clean_remote, git_job_error, new_summary};
 use crate::jobs::{JobCtx, JobError};
 use crate::{Engine, now};
 
@@ -258,27 +258,8 @@ impl Engine {
             incremental: true,
         };
         let clock = Instant::now();
-        let mut summary = palisade_domain::ScanSummary {
-            id: uuid_v7(),
-            target: format!("{}!pr/{pr_id}", repo.target),
-            kind: palisade_domain::TargetKind::GitHistory,
-            commit: Some(head.clone()),
-            status: ScanStatus::Running,
-            started_at: now(),
-            finished_at: None,
-            duration_ms: 0,
-            files: 0,
-            bytes: 0,
-            blobs: 0,
-            skipped_binary: 0,
-            skipped_too_large: 0,
-            rules_version: kit.rules.version().to_owned(),
-            rules_count: u32::try_from(kit.rules.rules().len()).unwrap_or(u32::MAX),
-            findings: 0,
-            suppressed: 0,
-            errors: Vec::new(),
-            context: Some(context),
-        };
+        let mut summary = new_summary(format!("{}!pr/{pr_id}", repo.target), &kit.rules, context, now());
+        summary.commit = Some(head.clone());
         self.store.begin_scan(&summary).await?;
         let mut log = ScanLog::default();
         log.info(format!(

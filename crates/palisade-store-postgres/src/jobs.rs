@@ -1,82 +1,30 @@
 //! The job queue in `PostgreSQL`, shared by many worker processes.
 //!
-//! [`JobQueue::lease_job`] picks and takes a job in one statement: the due
-//! job is locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers each
-//! get a different job and never wait on each other. Enqueue relies on the
-//! partial unique index on active dedup keys (`ON CONFLICT DO NOTHING`, then
-//! the winner is looked up). The fencing writes (heartbeat, complete, fail)
-//! are single statements guarded by id, lease token and state.
+//! [`JobQueue::lease_job`] locks the due job with `FOR UPDATE SKIP LOCKED`,
+//! so concurrent workers each get a different job and never wait on each
+//! other. Enqueue relies on the partial unique index on active dedup keys
+//! (`ON CONFLICT DO NOTHING`, then the winner is looked up). The fencing
+//! writes (heartbeat, complete, fail) are guarded by id, lease token and
+//! state. What happens to a job (expired lease, failed attempt) is decided by
+//! `palisade_store`, as for every backend.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use palisade_domain::Timestamp;
+use palisade_store::rows::JOB_COLS;
 use palisade_store::{
-    CancelSelector, ConnectorId, FailOutcome, Job, JobFilter, JobId, JobQueue, JobState, Lease, LeaseToken,
-    NewJob, Result, StoreError,
+    CancelSelector, ConnectorId, DueJob, ENQUEUE_TRIES, FailOutcome, Job, JobFilter, JobId, JobQueue,
+    JobState, Lease, LeaseToken, NewJob, Result, StoreError, check_retry, enqueue_gave_up, job_not_found,
+    lease_end, retry_blocked, rows,
 };
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::{PgArguments, PgConnection};
+use sqlx::query::Query;
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::inventory::raced;
-use crate::{PostgresStore, corrupt, db_err, get, get_opt_ts, get_ts, get_u32, get_u64};
-
-const JOB_COLS: &str = "id, kind, payload, dedup_key, priority, state, attempts, max_attempts, run_after, \
-     lease_owner, lease_expires_at, last_error, connector_id, created_at, updated_at, finished_at";
-
-/// How often enqueue retries when the job holding its dedup key finishes
-/// between the failed insert and the look-up.
-const ENQUEUE_TRIES: usize = 5;
-
-fn job_from_row(row: &PgRow) -> Result<Job> {
-    let state: String = get(row, "state")?;
-    let payload: Json<serde_json::Value> = get(row, "payload")?;
-    Ok(Job {
-        id: JobId::from_stored(get(row, "id")?),
-        kind: get(row, "kind")?,
-        payload: payload.0,
-        dedup_key: get(row, "dedup_key")?,
-        priority: get(row, "priority")?,
-        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-        attempts: get_u32(row, "attempts")?,
-        max_attempts: get_u32(row, "max_attempts")?,
-        run_after: get_ts(row, "run_after")?,
-        lease_owner: get(row, "lease_owner")?,
-        lease_expires_at: get_opt_ts(row, "lease_expires_at")?,
-        last_error: get(row, "last_error")?,
-        connector: get::<Option<String>>(row, "connector_id")?.map(ConnectorId::from_stored),
-        created_at: get_ts(row, "created_at")?,
-        updated_at: get_ts(row, "updated_at")?,
-        finished_at: get_opt_ts(row, "finished_at")?,
-    })
-}
-
-fn job_not_found(id: &JobId) -> StoreError {
-    StoreError::NotFound(format!("job {id}"))
-}
-
-/// `at + d`, saturating.
-fn after(at: Timestamp, d: Duration) -> Timestamp {
-    let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    Timestamp::from_millis(at.millis().saturating_add(ms))
-}
-
-fn check_new(job: &NewJob) -> Result<()> {
-    if job.max_attempts == 0 {
-        return Err(StoreError::Other(format!(
-            "job of kind {:?} needs max_attempts of at least 1",
-            job.kind
-        )));
-    }
-    if job.kind.is_empty() || job.kind.len() > 64 {
-        return Err(StoreError::Other(format!(
-            "job kind {:?} must be 1 to 64 characters long",
-            job.kind
-        )));
-    }
-    Ok(())
-}
+use crate::{Columns, PostgresStore, db_err, push_in};
 
 async fn fetch_job(conn: &mut PgConnection, id: &JobId, lock: bool) -> Result<Option<Job>> {
     let sql = format!(
@@ -88,7 +36,7 @@ async fn fetch_job(conn: &mut PgConnection, id: &JobId, lock: bool) -> Result<Op
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?;
-    row.as_ref().map(job_from_row).transpose()
+    row.as_ref().map(|row| rows::job(&Columns(row))).transpose()
 }
 
 /// The queued or running job holding `dedup_key`, if any.
@@ -100,14 +48,9 @@ async fn active_with_key(conn: &mut PgConnection, dedup_key: &str) -> Result<Opt
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_err)?;
-    row.map(|row| {
-        let state: String = get(&row, "state")?;
-        Ok((
-            JobId::from_stored(get(&row, "id")?),
-            JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-        ))
-    })
-    .transpose()
+    row.as_ref()
+        .map(|row| rows::job_id_and_state(&Columns(row)))
+        .transpose()
 }
 
 /// After a fencing write changed nothing: [`StoreError::NotFound`] for an
@@ -122,6 +65,21 @@ async fn known(conn: &mut PgConnection, id: &JobId) -> Result<()> {
         return Err(job_not_found(id));
     }
     Ok(())
+}
+
+/// Runs a fencing write on `job`: `false` when it changed nothing because the
+/// token no longer holds the lease.
+async fn fenced(
+    conn: &mut PgConnection,
+    job: &JobId,
+    write: Query<'_, Postgres, PgArguments>,
+) -> Result<bool> {
+    let done = write.execute(&mut *conn).await.map_err(db_err)?;
+    if done.rows_affected() == 0 {
+        known(conn, job).await?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Cancels the queued and running jobs of `connector` (part of revoking it).
@@ -145,7 +103,7 @@ pub(crate) async fn cancel_connector_jobs(
 #[async_trait]
 impl JobQueue for PostgresStore {
     async fn enqueue(&self, job: &NewJob, at: Timestamp) -> Result<(JobId, bool)> {
-        check_new(job)?;
+        job.check()?;
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         for _ in 0..ENQUEUE_TRIES {
             let id = JobId::generate();
@@ -178,10 +136,7 @@ impl JobQueue for PostgresStore {
             }
             // The job holding the key finished in between: try again.
         }
-        Err(StoreError::Conflict(format!(
-            "job {:?} could not be enqueued: its dedup key kept changing hands; try again",
-            job.kind
-        )))
+        Err(enqueue_gave_up(job))
     }
 
     async fn lease_job(
@@ -192,98 +147,87 @@ impl JobQueue for PostgresStore {
         at: Timestamp,
     ) -> Result<Option<Lease>> {
         let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
-        let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        // The due job is locked (others skip it) and taken in one statement.
-        // A job whose expired lease was its last attempt goes dead instead;
-        // then the next due job is tried.
-        let sql = format!(
-            "WITH next AS ( \
-                 SELECT id AS next_id FROM jobs \
-                 WHERE ((state = 'queued' AND run_after <= $1) \
-                        OR (state = 'running' AND lease_expires_at < $1)) \
-                 AND (cardinality($2::text[]) = 0 OR kind = ANY($2::text[])) \
-                 ORDER BY priority DESC, run_after, created_at, id \
-                 LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             UPDATE jobs j SET \
-                 state = CASE WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                     THEN 'dead' ELSE 'running' END, \
-                 attempts = CASE WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                     THEN j.attempts ELSE j.attempts + 1 END, \
-                 lease_owner = CASE WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                     THEN j.lease_owner ELSE $3 END, \
-                 lease_token = CASE WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                     THEN NULL ELSE $4 END, \
-                 lease_expires_at = CASE WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                     THEN NULL ELSE $5 END, \
-                 finished_at = CASE WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                     THEN $1 ELSE NULL END, \
-                 last_error = CASE \
-                     WHEN j.state = 'running' AND j.attempts >= j.max_attempts \
-                         THEN 'lease expired (worker lost) after ' || j.attempts \
-                             || CASE WHEN j.attempts = 1 THEN ' attempt' ELSE ' attempts' END \
-                     WHEN j.state = 'running' \
-                         THEN 'lease expired (worker lost) on attempt ' || j.attempts \
-                     ELSE j.last_error END, \
-                 updated_at = $1 \
-             FROM next WHERE j.id = next.next_id \
-             RETURNING {JOB_COLS}"
-        );
+        let at_ms = at.millis();
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
         loop {
-            let token = LeaseToken::generate();
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(at.millis())
-                .bind(&kinds)
-                .bind(worker)
-                .bind(token.as_str())
-                .bind(after(at, lease_for).millis())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
+            // The due job stays locked until the transaction ends: concurrent
+            // workers skip it and take the next one.
+            let row = sqlx::query(
+                "SELECT id, state, attempts, max_attempts FROM jobs \
+                 WHERE ((state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1)) \
+                 AND (cardinality($2::text[]) = 0 OR kind = ANY($2::text[])) \
+                 ORDER BY priority DESC, run_after, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            )
+            .bind(at_ms)
+            .bind(&kinds)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
             let Some(row) = row else {
+                // Jobs marked dead on the way are kept.
+                tx.commit().await.map_err(db_err)?;
                 return Ok(None);
             };
-            let job = job_from_row(&row)?;
-            if job.state == JobState::Running {
-                return Ok(Some(Lease { job, token }));
-            }
+            let (id, due) = rows::due_job(&Columns(&row))?;
+            let lost = match due {
+                DueJob::Dead { last_error } => {
+                    sqlx::query(
+                        "UPDATE jobs SET state = 'dead', lease_token = NULL, lease_expires_at = NULL, \
+                         finished_at = $2, updated_at = $2, last_error = $3 WHERE id = $1",
+                    )
+                    .bind(id.as_str())
+                    .bind(at_ms)
+                    .bind(last_error)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    continue;
+                }
+                DueJob::Lease { lost } => lost,
+            };
+            let token = LeaseToken::generate();
+            let sql = format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, \
+                 lease_token = $3, lease_expires_at = $4, updated_at = $5, \
+                 last_error = coalesce($6, last_error) WHERE id = $1 RETURNING {JOB_COLS}"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id.as_str())
+                .bind(worker)
+                .bind(token.as_str())
+                .bind(lease_end(at, lease_for).millis())
+                .bind(at_ms)
+                .bind(lost)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let job = rows::job(&Columns(&row))?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(Some(Lease { job, token }));
         }
     }
 
     async fn heartbeat(&self, job: &JobId, token: &LeaseToken, until: Timestamp) -> Result<bool> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        let done = sqlx::query(
+        let write = sqlx::query(
             "UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND lease_token = $2 AND state = 'running'",
         )
         .bind(job.as_str())
         .bind(token.as_str())
-        .bind(until.millis())
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            known(&mut conn, job).await?;
-            return Ok(false);
-        }
-        Ok(true)
+        .bind(until.millis());
+        fenced(&mut conn, job, write).await
     }
 
     async fn complete_job(&self, job: &JobId, token: &LeaseToken, at: Timestamp) -> Result<bool> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        let done = sqlx::query(
+        let write = sqlx::query(
             "UPDATE jobs SET state = 'succeeded', lease_token = NULL, lease_expires_at = NULL, \
              finished_at = $3, updated_at = $3 WHERE id = $1 AND lease_token = $2 AND state = 'running'",
         )
         .bind(job.as_str())
         .bind(token.as_str())
-        .bind(at.millis())
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            known(&mut conn, job).await?;
-            return Ok(false);
-        }
-        Ok(true)
+        .bind(at.millis());
+        fenced(&mut conn, job, write).await
     }
 
     async fn fail_job(
@@ -295,31 +239,38 @@ impl JobQueue for PostgresStore {
         at: Timestamp,
     ) -> Result<FailOutcome> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        let row = sqlx::query(
-            "UPDATE jobs SET \
-             state = CASE WHEN $4::bigint IS NULL OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
-             run_after = CASE WHEN $4::bigint IS NULL OR attempts >= max_attempts THEN run_after ELSE $4 END, \
-             finished_at = CASE WHEN $4::bigint IS NULL OR attempts >= max_attempts THEN $5 ELSE NULL END, \
-             last_error = $3, lease_token = NULL, lease_expires_at = NULL, updated_at = $5 \
-             WHERE id = $1 AND lease_token = $2 AND state = 'running' RETURNING state",
+        let leased = sqlx::query(
+            "SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND lease_token = $2 AND state = 'running'",
         )
         .bind(job.as_str())
         .bind(token.as_str())
-        .bind(error)
-        .bind(retry_at.map(Timestamp::millis))
-        .bind(at.millis())
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?;
-        let Some(row) = row else {
+        let Some(row) = leased else {
             known(&mut conn, job).await?;
             return Ok(FailOutcome::LeaseLost);
         };
-        let state: String = get(&row, "state")?;
-        Ok(if state == JobState::Dead.as_str() {
-            FailOutcome::Dead
+        let next = rows::after_failure(&Columns(&row), retry_at, at)?;
+        // Attempts change only with a new lease token: if the write below
+        // finds this token still holding the lease, the decision was made on
+        // the attempt it ends.
+        let write = sqlx::query(
+            "UPDATE jobs SET state = $3, run_after = coalesce($4, run_after), finished_at = $5, \
+             last_error = $6, lease_token = NULL, lease_expires_at = NULL, updated_at = $7 \
+             WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+        )
+        .bind(job.as_str())
+        .bind(token.as_str())
+        .bind(next.state.as_str())
+        .bind(next.run_after.map(Timestamp::millis))
+        .bind(next.finished_at.map(Timestamp::millis))
+        .bind(error)
+        .bind(at.millis());
+        Ok(if fenced(&mut conn, job, write).await? {
+            next.outcome
         } else {
-            FailOutcome::Retrying
+            FailOutcome::LeaseLost
         })
     }
 
@@ -349,21 +300,11 @@ impl JobQueue for PostgresStore {
         let current = fetch_job(&mut tx, job, true)
             .await?
             .ok_or_else(|| job_not_found(job))?;
-        if !matches!(current.state, JobState::Dead | JobState::Cancelled) {
-            return Err(StoreError::Conflict(format!(
-                "job {job} is {}: only dead or cancelled jobs can be retried",
-                current.state
-            )));
-        }
-        let taken = |other: &JobId, state: JobState, key: &str| {
-            StoreError::Conflict(format!(
-                "job {job} cannot be retried: job {other} with the same dedup key {key:?} is {state}"
-            ))
-        };
+        check_retry(&current)?;
         if let Some(key) = &current.dedup_key
             && let Some((other, state)) = active_with_key(&mut tx, key).await?
         {
-            return Err(taken(&other, state, key));
+            return Err(retry_blocked(job, &other, state, key));
         }
         let sql = format!(
             "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $2, finished_at = NULL, \
@@ -384,7 +325,7 @@ impl JobQueue for PostgresStore {
             }
             Err(e) => return Err(db_err(e)),
         };
-        let retried = job_from_row(&row)?;
+        let retried = rows::job(&Columns(&row))?;
         tx.commit().await.map_err(db_err)?;
         Ok(retried)
     }
@@ -399,12 +340,7 @@ impl JobQueue for PostgresStore {
     async fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {
         let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {JOB_COLS} FROM jobs WHERE 1 = 1"));
         if !filter.states.is_empty() {
-            q.push(" AND state IN (");
-            let mut list = q.separated(", ");
-            for s in &filter.states {
-                list.push_bind(s.as_str());
-            }
-            q.push(")");
+            push_in(&mut q, "state", filter.states.iter().map(|s| s.as_str()));
         }
         if !filter.kinds.is_empty() {
             q.push(" AND kind = ANY(")
@@ -419,28 +355,16 @@ impl JobQueue for PostgresStore {
         if let Some(limit) = filter.limit {
             q.push(" LIMIT ").push_bind(i64::from(limit));
         }
-        let rows = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
-        rows.iter().map(job_from_row).collect()
+        let found = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
+        found.iter().map(|row| rows::job(&Columns(row))).collect()
     }
 
     async fn job_counts(&self) -> Result<Vec<(String, JobState, u64)>> {
-        let rows = sqlx::query("SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state")
+        let counts = sqlx::query("SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state")
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        let mut out = rows
-            .iter()
-            .map(|row| {
-                let state: String = get(row, "state")?;
-                Ok((
-                    get(row, "kind")?,
-                    JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
-                    get_u64(row, "n")?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.sort();
-        Ok(out)
+        rows::job_counts(counts.iter().map(Columns))
     }
 
     async fn prune_jobs(&self, before: Timestamp) -> Result<u64> {

@@ -33,11 +33,13 @@ use palisade_domain::{
     ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
     TargetKind, Timestamp, TriageState,
 };
+use palisade_store::rows::StoredRow;
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
     FindingFilter, ListingOutcome, RecordOutcome, ResourceFilter, Result, Store, StoreError, StoredFinding,
     StoredLocation, StoredResource, Triage,
 };
+use serde::de::DeserializeOwned;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Connection, Postgres, QueryBuilder, Row};
@@ -228,6 +230,60 @@ fn get_ts(row: &PgRow, col: &str) -> Result<Timestamp> {
 
 fn get_opt_ts(row: &PgRow, col: &str) -> Result<Option<Timestamp>> {
     get::<Option<i64>>(row, col).map(|v| v.map(Timestamp::from_millis))
+}
+
+/// A row as [`palisade_store::rows`] reads it.
+struct Columns<'r>(&'r PgRow);
+
+impl StoredRow for Columns<'_> {
+    fn text(&self, col: &str) -> Result<String> {
+        get(self.0, col)
+    }
+
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        get(self.0, col)
+    }
+
+    fn int(&self, col: &str) -> Result<i64> {
+        get(self.0, col)
+    }
+
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        get(self.0, col)
+    }
+
+    fn int32(&self, col: &str) -> Result<i32> {
+        get(self.0, col)
+    }
+
+    fn flag(&self, col: &str) -> Result<bool> {
+        get(self.0, col)
+    }
+
+    fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T> {
+        get::<Json<T>>(self.0, col).map(|v| v.0)
+    }
+
+    fn opt_json<T: DeserializeOwned>(&self, col: &str) -> Result<Option<T>> {
+        get::<Option<Json<T>>>(self.0, col).map(|v| v.map(|v| v.0))
+    }
+
+    fn corrupt(&self, what: &str, detail: &dyn fmt::Display) -> StoreError {
+        corrupt(what, detail)
+    }
+}
+
+/// Appends ` AND {column} IN (...)` with one bind per value (there must be one).
+fn push_in<'t, T>(q: &mut QueryBuilder<Postgres>, column: &str, values: impl IntoIterator<Item = T>)
+where
+    T: sqlx::Encode<'t, Postgres> + sqlx::Type<Postgres>,
+{
+    q.push(format_args!(" AND {column} IN ("));
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    q.push(")");
 }
 
 /// The current time, for writes whose trait method takes none.
@@ -749,12 +805,7 @@ impl Store for PostgresStore {
             " FROM findings f WHERE 1 = 1"
         ));
         if !filter.states.is_empty() {
-            q.push(" AND f.state IN (");
-            let mut list = q.separated(", ");
-            for s in &filter.states {
-                list.push_bind(s.as_str());
-            }
-            q.push(")");
+            push_in(&mut q, "f.state", filter.states.iter().map(|s| s.as_str()));
         }
         if let Some(min) = filter.min_severity {
             q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));

@@ -8,26 +8,19 @@
 //! as one JSON array (`jsonb_to_recordset`) or arrays (`UNNEST`), so a
 //! thousand repositories are one statement.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
-use palisade_domain::{
-    ArchiveReason, ManagedState, OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp,
-};
+use palisade_domain::{OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp};
+use palisade_store::rows::{self, REPO_COLS};
 use palisade_store::{
     ConnectorId, HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, Result,
-    ScanStats, StoreError,
+    ScanStats, check_log_lines, connector_not_found, repo_not_found, scan_not_found, scan_outcome,
 };
-use serde::Serialize;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::types::Json;
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{Encode, Postgres, QueryBuilder, Transaction, Type};
 
-use crate::inventory::connector_not_found;
 use crate::jobs::cancel_connector_jobs;
-use crate::{
-    PostgresStore, SCAN_COLS, corrupt, db_err, get, get_opt_ts, get_ts, get_u64, scan_from_row, to_i64,
-};
+use crate::{Columns, PostgresStore, SCAN_COLS, db_err, get, push_in, scan_from_row};
 
 /// Rows per statement when writing managed repositories.
 const CHUNK: usize = 1_000;
@@ -35,128 +28,16 @@ const CHUNK: usize = 1_000;
 /// How many recent failures [`ManagedStore::scan_stats`] reports.
 const LAST_FAILURES: i64 = 5;
 
-const REPO_COLS: &str = "org_name, repo_id, connector_id, project, project_id, name, remote_url, web_url, \
-     default_branch, size, target, state, archive_reason, full_scans, pr_scans, labels, scanned_tips, \
-     last_scan_id, last_scan_at, last_status, last_error, last_success_at, first_seen_at, updated_at";
-
-const LOG_LEVELS: [&str; 3] = ["info", "warn", "error"];
-
-fn repo_not_found(org: &OrgName, repo_id: &str) -> StoreError {
-    StoreError::NotFound(format!("managed repository {repo_id} of organization {org}"))
-}
-
-fn scan_not_found(scan_id: &str) -> StoreError {
-    StoreError::NotFound(format!("scan {scan_id}"))
-}
-
-fn is_success(status: ScanStatus) -> bool {
-    matches!(status, ScanStatus::Completed | ScanStatus::CompletedWithErrors)
-}
-
 /// Whether a write referenced a connector that does not exist.
 fn no_connector(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_foreign_key_violation())
 }
 
-/// A managed repository as one JSON object of a batch.
-#[derive(Serialize)]
-struct RepoRow<'a> {
-    org_key: String,
-    org_name: &'a str,
-    repo_id: String,
-    connector_id: Option<&'a str>,
-    project: &'a str,
-    project_id: &'a str,
-    name: &'a str,
-    remote_url: &'a str,
-    web_url: &'a str,
-    default_branch: Option<&'a str>,
-    size: i64,
-    target: &'a str,
-    state: &'static str,
-    archive_reason: Option<&'static str>,
-    full_scans: bool,
-    pr_scans: bool,
-    labels: &'a [String],
-    scanned_tips: &'a [String],
-    last_scan_id: Option<&'a str>,
-    last_scan_at: Option<i64>,
-    last_status: Option<&'static str>,
-    last_error: Option<&'a str>,
-    last_success_at: Option<i64>,
-    first_seen_at: i64,
-    updated_at: i64,
-}
-
-impl<'a> RepoRow<'a> {
-    fn new(r: &'a ManagedRepo) -> Result<Self> {
-        Ok(Self {
-            org_key: r.org.key(),
-            org_name: r.org.as_str(),
-            repo_id: r.repo_id.to_ascii_lowercase(),
-            connector_id: r.connector.as_ref().map(ConnectorId::as_str),
-            project: &r.project,
-            project_id: &r.project_id,
-            name: &r.name,
-            remote_url: &r.remote_url,
-            web_url: &r.web_url,
-            default_branch: r.default_branch.as_deref(),
-            size: to_i64("repository size", r.size)?,
-            target: &r.target,
-            state: r.state.as_str(),
-            archive_reason: r.archive_reason.map(ArchiveReason::as_str),
-            full_scans: r.full_scans,
-            pr_scans: r.pr_scans,
-            labels: &r.labels,
-            scanned_tips: &r.scanned_tips,
-            last_scan_id: r.last_scan_id.as_deref(),
-            last_scan_at: r.last_scan_at.map(Timestamp::millis),
-            last_status: r.last_status.map(ScanStatus::as_str),
-            last_error: r.last_error.as_deref(),
-            last_success_at: r.last_success_at.map(Timestamp::millis),
-            first_seen_at: r.first_seen_at.millis(),
-            updated_at: r.updated_at.millis(),
-        })
-    }
-}
-
-fn repo_from_row(row: &PgRow) -> Result<ManagedRepo> {
-    let org: String = get(row, "org_name")?;
-    let state: String = get(row, "state")?;
-    let reason: Option<String> = get(row, "archive_reason")?;
-    let status: Option<String> = get(row, "last_status")?;
-    let labels: Json<Vec<String>> = get(row, "labels")?;
-    let tips: Json<Vec<String>> = get(row, "scanned_tips")?;
-    Ok(ManagedRepo {
-        org: OrgName::parse(&org).map_err(|e| corrupt("organization", e))?,
-        repo_id: get(row, "repo_id")?,
-        connector: get::<Option<String>>(row, "connector_id")?.map(ConnectorId::from_stored),
-        project: get(row, "project")?,
-        project_id: get(row, "project_id")?,
-        name: get(row, "name")?,
-        remote_url: get(row, "remote_url")?,
-        web_url: get(row, "web_url")?,
-        default_branch: get(row, "default_branch")?,
-        size: get_u64(row, "size")?,
-        target: get(row, "target")?,
-        state: ManagedState::parse(&state).ok_or_else(|| corrupt("managed state", &state))?,
-        archive_reason: reason
-            .map(|r| ArchiveReason::parse(&r).ok_or_else(|| corrupt("archive reason", &r)))
-            .transpose()?,
-        full_scans: get(row, "full_scans")?,
-        pr_scans: get(row, "pr_scans")?,
-        labels: labels.0,
-        scanned_tips: tips.0,
-        last_scan_id: get(row, "last_scan_id")?,
-        last_scan_at: get_opt_ts(row, "last_scan_at")?,
-        last_status: status
-            .map(|s| ScanStatus::parse(&s).ok_or_else(|| corrupt("scan status", &s)))
-            .transpose()?,
-        last_error: get(row, "last_error")?,
-        last_success_at: get_opt_ts(row, "last_success_at")?,
-        first_seen_at: get_ts(row, "first_seen_at")?,
-        updated_at: get_ts(row, "updated_at")?,
-    })
+/// A read-only transaction on one snapshot.
+async fn snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
+    pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(db_err)
 }
 
 /// Whether the connector exists; with `lock`, its row is locked against
@@ -169,6 +50,71 @@ async fn connector_exists(conn: &mut PgConnection, id: &ConnectorId, lock: &str)
         .await
         .map_err(db_err)?
         .is_some())
+}
+
+/// [`connector_exists`], or not found.
+async fn require_connector(conn: &mut PgConnection, id: &ConnectorId, lock: &str) -> Result<()> {
+    if connector_exists(conn, id, lock).await? {
+        Ok(())
+    } else {
+        Err(connector_not_found(id.as_str()))
+    }
+}
+
+/// Refuses an unknown scan; with `lock`, its row is locked until the
+/// transaction ends.
+async fn require_scan(conn: &mut PgConnection, scan_id: &str, lock: &str) -> Result<()> {
+    let sql = format!("SELECT 1 FROM scans WHERE id = $1 {lock}");
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(scan_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    found.map(|_| ()).ok_or_else(|| scan_not_found(scan_id))
+}
+
+/// The connector's row of `connector_managed` (its `column`, NULL when it
+/// has none yet); not found for an unknown connector.
+async fn managed_row(pool: &PgPool, connector: &ConnectorId, column: &str) -> Result<PgRow> {
+    let sql = format!(
+        "SELECT m.{column} FROM connectors c LEFT JOIN connector_managed m ON m.connector_id = c.id \
+         WHERE c.id = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(connector.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| connector_not_found(connector.as_str()))
+}
+
+/// Sets one column of the connector's row of `connector_managed`.
+async fn set_managed<'v, T>(
+    pool: &PgPool,
+    connector: &ConnectorId,
+    column: &str,
+    value: T,
+    at: Timestamp,
+) -> Result<()>
+where
+    T: Encode<'v, Postgres> + Type<Postgres> + Send,
+{
+    let sql = format!(
+        "INSERT INTO connector_managed (connector_id, {column}, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (connector_id) DO UPDATE SET {column} = excluded.{column}, \
+         updated_at = excluded.updated_at"
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(connector.as_str())
+        .bind(value)
+        .bind(at.millis())
+        .execute(pool)
+        .await;
+    match done {
+        Ok(_) => Ok(()),
+        Err(e) if no_connector(&e) => Err(connector_not_found(connector.as_str())),
+        Err(e) => Err(db_err(e)),
+    }
 }
 
 /// Removes a connector the way revoking does, inside the caller's
@@ -215,16 +161,9 @@ pub(crate) async fn remove_connector(
 #[async_trait]
 impl ManagedStore for PostgresStore {
     async fn upsert_managed_repos(&self, repos: &[ManagedRepo]) -> Result<()> {
-        // The last of repeated keys wins, as if written one after the other
-        // (one statement cannot write a row twice).
-        let mut rows: BTreeMap<(String, String), RepoRow<'_>> = BTreeMap::new();
-        for r in repos {
-            let row = RepoRow::new(r)?;
-            rows.insert((row.org_key.clone(), row.repo_id.clone()), row);
-        }
-        let rows: Vec<RepoRow<'_>> = rows.into_values().collect();
+        let batch = rows::managed_repo_rows(repos)?;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for chunk in rows.chunks(CHUNK) {
+        for chunk in batch.chunks(CHUNK) {
             sqlx::query(
                 "INSERT INTO managed_repos (org_key, org_name, repo_id, connector_id, project, project_id, \
                  name, remote_url, web_url, default_branch, size, target, state, archive_reason, full_scans, \
@@ -269,7 +208,7 @@ impl ManagedStore for PostgresStore {
             .await
             .map_err(db_err)?
             .ok_or_else(|| repo_not_found(org, repo_id))?;
-        repo_from_row(&row)
+        rows::managed_repo(&Columns(&row))
     }
 
     async fn list_managed_repos(&self, filter: &ManagedRepoFilter) -> Result<Vec<ManagedRepo>> {
@@ -288,12 +227,7 @@ impl ManagedStore for PostgresStore {
                 .push(")");
         }
         if !filter.states.is_empty() {
-            q.push(" AND state IN (");
-            let mut list = q.separated(", ");
-            for s in &filter.states {
-                list.push_bind(s.as_str());
-            }
-            q.push(")");
+            push_in(&mut q, "state", filter.states.iter().map(|s| s.as_str()));
         }
         if let Some(full) = filter.full_scans {
             q.push(" AND full_scans = ").push_bind(full);
@@ -310,8 +244,11 @@ impl ManagedStore for PostgresStore {
         if let Some(limit) = filter.limit {
             q.push(" LIMIT ").push_bind(i64::from(limit));
         }
-        let rows = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
-        rows.iter().map(repo_from_row).collect()
+        let found = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
+        found
+            .iter()
+            .map(|row| rows::managed_repo(&Columns(row)))
+            .collect()
     }
 
     async fn record_repo_scan(
@@ -324,8 +261,7 @@ impl ManagedStore for PostgresStore {
         error: Option<&str>,
         at: Timestamp,
     ) -> Result<()> {
-        let success = is_success(status);
-        let tips = tips.filter(|_| success);
+        let (tips, error) = scan_outcome(status, tips, error);
         let done = sqlx::query(
             "UPDATE managed_repos SET last_scan_id = $3, last_scan_at = $4, last_status = $5, \
              last_error = $6, \
@@ -338,7 +274,7 @@ impl ManagedStore for PostgresStore {
         .bind(scan_id)
         .bind(at.millis())
         .bind(status.as_str())
-        .bind(if success { None } else { error })
+        .bind(error)
         .bind(tips.map(Json))
         .execute(&self.pool)
         .await
@@ -350,17 +286,8 @@ impl ManagedStore for PostgresStore {
     }
 
     async fn scan_settings(&self, connector: &ConnectorId) -> Result<ScanSettings> {
-        let row = sqlx::query(
-            "SELECT m.settings FROM connectors c LEFT JOIN connector_managed m ON m.connector_id = c.id \
-             WHERE c.id = $1",
-        )
-        .bind(connector.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| connector_not_found(connector.as_str()))?;
-        let settings: Option<Json<ScanSettings>> = get(&row, "settings")?;
-        Ok(settings.map(|s| s.0).unwrap_or_default())
+        let row = managed_row(&self.pool, connector, "settings").await?;
+        rows::scan_settings(&Columns(&row))
     }
 
     async fn set_scan_settings(
@@ -369,41 +296,15 @@ impl ManagedStore for PostgresStore {
         settings: &ScanSettings,
         at: Timestamp,
     ) -> Result<()> {
-        let done = sqlx::query(
-            "INSERT INTO connector_managed (connector_id, settings, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (connector_id) DO UPDATE SET settings = excluded.settings, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(connector.as_str())
-        .bind(Json(settings))
-        .bind(at.millis())
-        .execute(&self.pool)
-        .await;
-        match done {
-            Ok(_) => Ok(()),
-            Err(e) if no_connector(&e) => Err(connector_not_found(connector.as_str())),
-            Err(e) => Err(db_err(e)),
-        }
+        set_managed(&self.pool, connector, "settings", Json(settings), at).await
     }
 
     async fn append_scan_log(&self, scan_id: &str, lines: &[LogLine]) -> Result<()> {
-        if let Some(bad) = lines.iter().find(|l| !LOG_LEVELS.contains(&l.level.as_str())) {
-            return Err(StoreError::Other(format!(
-                "log level {:?} is not one of info, warn, error",
-                bad.level
-            )));
-        }
+        check_log_lines(lines)?;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Locking the scan row serializes appends to one log (and says
         // whether the scan exists).
-        let locked = sqlx::query("SELECT 1 FROM scans WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(scan_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if locked.is_none() {
-            return Err(scan_not_found(scan_id));
-        }
+        require_scan(&mut tx, scan_id, "FOR NO KEY UPDATE").await?;
         if !lines.is_empty() {
             let at: Vec<i64> = lines.iter().map(|l| l.at.millis()).collect();
             let level: Vec<&str> = lines.iter().map(|l| l.level.as_str()).collect();
@@ -427,34 +328,15 @@ impl ManagedStore for PostgresStore {
     }
 
     async fn scan_log(&self, scan_id: &str) -> Result<Vec<LogLine>> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(db_err)?;
-        let exists = sqlx::query("SELECT 1 FROM scans WHERE id = $1")
-            .bind(scan_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if exists.is_none() {
-            return Err(scan_not_found(scan_id));
-        }
-        let rows = sqlx::query("SELECT at, level, message FROM scan_logs WHERE scan_id = $1 ORDER BY seq")
+        let mut tx = snapshot(&self.pool).await?;
+        require_scan(&mut tx, scan_id, "").await?;
+        let lines = sqlx::query("SELECT at, level, message FROM scan_logs WHERE scan_id = $1 ORDER BY seq")
             .bind(scan_id)
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogLine {
-                    at: get_ts(row, "at")?,
-                    level: get(row, "level")?,
-                    message: get(row, "message")?,
-                })
-            })
-            .collect()
+        lines.iter().map(|row| rows::log_line(&Columns(row))).collect()
     }
 
     async fn repo_scans(&self, target: &str, limit: u32) -> Result<Vec<ScanSummary>> {
@@ -462,13 +344,13 @@ impl ManagedStore for PostgresStore {
             "SELECT {SCAN_COLS} FROM scans WHERE target = $1 AND context IS NOT NULL \
              ORDER BY started_at DESC, id DESC LIMIT $2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let scans = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(target)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(scan_from_row).collect()
+        scans.iter().map(scan_from_row).collect()
     }
 
     async fn interrupt_job_scans(&self, job: &str, at: Timestamp) -> Result<u64> {
@@ -492,10 +374,7 @@ impl ManagedStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        match row {
-            Some(row) => Ok(get::<Json<PrState>>(&row, "state")?.0),
-            None => Ok(PrState::default()),
-        }
+        rows::pr_state(row.as_ref().map(Columns))
     }
 
     async fn set_pr_state(
@@ -547,15 +426,7 @@ impl ManagedStore for PostgresStore {
     }
 
     async fn webhook_secret(&self, connector: &ConnectorId) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query(
-            "SELECT m.webhook_secret FROM connectors c \
-             LEFT JOIN connector_managed m ON m.connector_id = c.id WHERE c.id = $1",
-        )
-        .bind(connector.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| connector_not_found(connector.as_str()))?;
+        let row = managed_row(&self.pool, connector, "webhook_secret").await?;
         get(&row, "webhook_secret")
     }
 
@@ -565,29 +436,13 @@ impl ManagedStore for PostgresStore {
         sealed: Option<&[u8]>,
         at: Timestamp,
     ) -> Result<()> {
-        let done = sqlx::query(
-            "INSERT INTO connector_managed (connector_id, webhook_secret, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (connector_id) DO UPDATE SET webhook_secret = excluded.webhook_secret, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(connector.as_str())
-        .bind(sealed)
-        .bind(at.millis())
-        .execute(&self.pool)
-        .await;
-        match done {
-            Ok(_) => Ok(()),
-            Err(e) if no_connector(&e) => Err(connector_not_found(connector.as_str())),
-            Err(e) => Err(db_err(e)),
-        }
+        set_managed(&self.pool, connector, "webhook_secret", sealed, at).await
     }
 
     async fn set_subscriptions(&self, connector: &ConnectorId, subs: &[HookSubscription]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Locked so concurrent replacements of one connector's list queue.
-        if !connector_exists(&mut tx, connector, "FOR NO KEY UPDATE").await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
+        require_connector(&mut tx, connector, "FOR NO KEY UPDATE").await?;
         sqlx::query("DELETE FROM hook_subscriptions WHERE connector_id = $1")
             .bind(connector.as_str())
             .execute(&mut *tx)
@@ -615,15 +470,9 @@ impl ManagedStore for PostgresStore {
     }
 
     async fn subscriptions(&self, connector: &ConnectorId) -> Result<Vec<HookSubscription>> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(db_err)?;
-        if !connector_exists(&mut tx, connector, "").await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
-        let rows = sqlx::query(
+        let mut tx = snapshot(&self.pool).await?;
+        require_connector(&mut tx, connector, "").await?;
+        let subs = sqlx::query(
             "SELECT id, org, event_type, project_id, created_at FROM hook_subscriptions \
              WHERE connector_id = $1 ORDER BY created_at, id COLLATE \"C\"",
         )
@@ -632,29 +481,15 @@ impl ManagedStore for PostgresStore {
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(HookSubscription {
-                    id: get(row, "id")?,
-                    org: get(row, "org")?,
-                    event_type: get(row, "event_type")?,
-                    project_id: get(row, "project_id")?,
-                    created_at: get_ts(row, "created_at")?,
-                })
-            })
+        subs.iter()
+            .map(|row| rows::hook_subscription(&Columns(row)))
             .collect()
     }
 
     async fn scan_stats(&self, connector: &ConnectorId, since: Timestamp) -> Result<ScanStats> {
         // One snapshot for the three queries.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(db_err)?;
-        if !connector_exists(&mut tx, connector, "").await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
+        let mut tx = snapshot(&self.pool).await?;
+        require_connector(&mut tx, connector, "").await?;
         let repos = sqlx::query(
             "SELECT count(*) FILTER (WHERE state = 'enabled') AS enabled, \
              count(*) FILTER (WHERE state = 'offered') AS offered, \
@@ -690,26 +525,7 @@ impl ManagedStore for PostgresStore {
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(ScanStats {
-            repos_enabled: get_u64(&repos, "enabled")?,
-            repos_offered: get_u64(&repos, "offered")?,
-            repos_archived: get_u64(&repos, "archived")?,
-            repos_scanned: get_u64(&repos, "scanned")?,
-            scans_finished: get_u64(&scans, "finished")?,
-            scans_succeeded: get_u64(&scans, "succeeded")?,
-            bytes_scanned: get_u64(&scans, "bytes")?,
-            last_failures: failures
-                .iter()
-                .map(|row| {
-                    Ok((
-                        get(row, "repo_name")?,
-                        get(row, "id")?,
-                        get_ts(row, "finished_at")?,
-                        get(row, "error")?,
-                    ))
-                })
-                .collect::<Result<_>>()?,
-        })
+        rows::scan_stats(&Columns(&repos), &Columns(&scans), failures.iter().map(Columns))
     }
 
     async fn revoke_connector(&self, connector: &ConnectorId, at: Timestamp) -> Result<()> {

@@ -15,14 +15,14 @@ use palisade_domain::{
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
     DiscoveryStatus, ExistingResource as Existing, ListingOutcome, ListingRow as RowJson, ResourceFilter,
-    Result, StoreError, StoredResource, kind_order_sql, listing_key, name_conflict, org_conflict,
-    prepare_listing, run_not_found,
+    Result, StoreError, StoredResource, connector_not_found, kind_order_sql, listing_key, name_conflict,
+    org_conflict, prepare_listing, run_not_found,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::managed::remove_connector;
-use crate::{corrupt, db_err, get, get_opt_ts, get_ts, get_u64, now, to_i64};
+use crate::{corrupt, db_err, get, get_opt_ts, get_ts, get_u64, now, push_in, to_i64};
 
 /// Rows per statement when writing a listing.
 const CHUNK: usize = 5_000;
@@ -105,10 +105,6 @@ async fn fetch_connector(conn: &mut SqliteConnection, id: &ConnectorId) -> Resul
         Some(row) => Ok(Some(connector_from_row(conn, &row).await?)),
         None => Ok(None),
     }
-}
-
-pub(crate) fn connector_not_found(what: &str) -> StoreError {
-    StoreError::NotFound(format!("connector {what:?} (no connector has this name or id)"))
 }
 
 /// Refuses a name or an organization another connector (not `id`) has.
@@ -732,12 +728,7 @@ pub(crate) async fn list_resources(
             .push_bind(connector.as_str().to_owned());
     }
     if !filter.kinds.is_empty() {
-        q.push(" AND kind IN (");
-        let mut list = q.separated(", ");
-        for k in &filter.kinds {
-            list.push_bind(k.as_str());
-        }
-        q.push(")");
+        push_in(&mut q, "kind", filter.kinds.iter().map(|k| k.as_str()));
     }
     if let Some(project) = &filter.project_id {
         q.push(" AND project_id = ").push_bind(project.clone());

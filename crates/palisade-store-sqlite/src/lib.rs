@@ -29,11 +29,13 @@ use palisade_domain::{
     ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
     TargetKind, Timestamp, TriageState,
 };
+use palisade_store::rows::StoredRow;
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
     FindingFilter, ListingOutcome, RecordOutcome, ResourceFilter, Result, Store, StoreError, StoredFinding,
     StoredLocation, StoredResource, Triage,
 };
+use serde::de::DeserializeOwned;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
@@ -192,6 +194,64 @@ fn get_ts(row: &SqliteRow, col: &str) -> Result<Timestamp> {
 
 fn get_opt_ts(row: &SqliteRow, col: &str) -> Result<Option<Timestamp>> {
     get::<Option<i64>>(row, col).map(|v| v.map(Timestamp::from_millis))
+}
+
+/// A row as [`palisade_store::rows`] reads it.
+struct Columns<'r>(&'r SqliteRow);
+
+impl StoredRow for Columns<'_> {
+    fn text(&self, col: &str) -> Result<String> {
+        get(self.0, col)
+    }
+
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        get(self.0, col)
+    }
+
+    fn int(&self, col: &str) -> Result<i64> {
+        get(self.0, col)
+    }
+
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        get(self.0, col)
+    }
+
+    fn int32(&self, col: &str) -> Result<i32> {
+        let v: i64 = get(self.0, col)?;
+        i32::try_from(v).map_err(|_| corrupt(col, v))
+    }
+
+    fn flag(&self, col: &str) -> Result<bool> {
+        get(self.0, col)
+    }
+
+    fn json<T: DeserializeOwned>(&self, col: &str) -> Result<T> {
+        let json: String = get(self.0, col)?;
+        serde_json::from_str(&json).map_err(|e| corrupt(col, e))
+    }
+
+    fn opt_json<T: DeserializeOwned>(&self, col: &str) -> Result<Option<T>> {
+        let json: Option<String> = get(self.0, col)?;
+        json.map(|json| serde_json::from_str(&json).map_err(|e| corrupt(col, e)))
+            .transpose()
+    }
+
+    fn corrupt(&self, what: &str, detail: &dyn std::fmt::Display) -> StoreError {
+        corrupt(what, detail)
+    }
+}
+
+/// Appends ` AND {column} IN (...)` with one bind per value (there must be one).
+fn push_in<'t, T>(q: &mut QueryBuilder<Sqlite>, column: &str, values: impl IntoIterator<Item = T>)
+where
+    T: sqlx::Encode<'t, Sqlite> + sqlx::Type<Sqlite>,
+{
+    q.push(format_args!(" AND {column} IN ("));
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    q.push(")");
 }
 
 /// The current time, for writes whose trait method takes none.
@@ -713,12 +773,7 @@ impl Store for SqliteStore {
             " FROM findings f WHERE 1 = 1"
         ));
         if !filter.states.is_empty() {
-            q.push(" AND f.state IN (");
-            let mut list = q.separated(", ");
-            for s in &filter.states {
-                list.push_bind(s.as_str());
-            }
-            q.push(")");
+            push_in(&mut q, "f.state", filter.states.iter().map(|s| s.as_str()));
         }
         if let Some(min) = filter.min_severity {
             q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));

@@ -6,25 +6,21 @@
 //! id, with no foreign key to their connector: removing a connector archives
 //! them (see [`remove_connector`]) instead of cascading.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
-use palisade_domain::{
-    ArchiveReason, ManagedState, OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp,
-};
+use palisade_domain::{OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp};
+use palisade_store::rows::{self, REPO_COLS};
 use palisade_store::{
     ConnectorId, HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, Result,
-    ScanStats, StoreError,
+    ScanStats, StoreError, check_log_lines, connector_not_found, repo_not_found, scan_not_found,
+    scan_outcome,
 };
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Encode, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Type};
 
-use crate::inventory::{connector_not_found, json_array};
+use crate::inventory::json_array;
 use crate::jobs::cancel_connector_jobs;
-use crate::{
-    SCAN_COLS, SqliteStore, corrupt, db_err, get, get_opt_ts, get_ts, get_u64, scan_from_row, to_i64,
-};
+use crate::{Columns, SCAN_COLS, SqliteStore, db_err, get, push_in, scan_from_row};
 
 /// Rows per statement when writing managed repositories.
 const CHUNK: usize = 1_000;
@@ -32,127 +28,8 @@ const CHUNK: usize = 1_000;
 /// How many recent failures [`ManagedStore::scan_stats`] reports.
 const LAST_FAILURES: i64 = 5;
 
-const REPO_COLS: &str = "org_name, repo_id, connector_id, project, project_id, name, remote_url, web_url, \
-     default_branch, size, target, state, archive_reason, full_scans, pr_scans, labels, scanned_tips, \
-     last_scan_id, last_scan_at, last_status, last_error, last_success_at, first_seen_at, updated_at";
-
-const LOG_LEVELS: [&str; 3] = ["info", "warn", "error"];
-
 fn encode<T: Serialize + ?Sized>(what: &str, v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Other(format!("cannot encode {what}: {e}")))
-}
-
-fn repo_not_found(org: &OrgName, repo_id: &str) -> StoreError {
-    StoreError::NotFound(format!("managed repository {repo_id} of organization {org}"))
-}
-
-fn scan_not_found(scan_id: &str) -> StoreError {
-    StoreError::NotFound(format!("scan {scan_id}"))
-}
-
-fn is_success(status: ScanStatus) -> bool {
-    matches!(status, ScanStatus::Completed | ScanStatus::CompletedWithErrors)
-}
-
-/// A managed repository as one JSON object of a batch.
-#[derive(Serialize)]
-struct RepoRow<'a> {
-    org_key: String,
-    org_name: &'a str,
-    repo_id: String,
-    connector_id: Option<&'a str>,
-    project: &'a str,
-    project_id: &'a str,
-    name: &'a str,
-    remote_url: &'a str,
-    web_url: &'a str,
-    default_branch: Option<&'a str>,
-    size: i64,
-    target: &'a str,
-    state: &'static str,
-    archive_reason: Option<&'static str>,
-    full_scans: bool,
-    pr_scans: bool,
-    labels: &'a [String],
-    scanned_tips: &'a [String],
-    last_scan_id: Option<&'a str>,
-    last_scan_at: Option<i64>,
-    last_status: Option<&'static str>,
-    last_error: Option<&'a str>,
-    last_success_at: Option<i64>,
-    first_seen_at: i64,
-    updated_at: i64,
-}
-
-impl<'a> RepoRow<'a> {
-    fn new(r: &'a ManagedRepo) -> Result<Self> {
-        Ok(Self {
-            org_key: r.org.key(),
-            org_name: r.org.as_str(),
-            repo_id: r.repo_id.to_ascii_lowercase(),
-            connector_id: r.connector.as_ref().map(ConnectorId::as_str),
-            project: &r.project,
-            project_id: &r.project_id,
-            name: &r.name,
-            remote_url: &r.remote_url,
-            web_url: &r.web_url,
-            default_branch: r.default_branch.as_deref(),
-            size: to_i64("repository size", r.size)?,
-            target: &r.target,
-            state: r.state.as_str(),
-            archive_reason: r.archive_reason.map(ArchiveReason::as_str),
-            full_scans: r.full_scans,
-            pr_scans: r.pr_scans,
-            labels: &r.labels,
-            scanned_tips: &r.scanned_tips,
-            last_scan_id: r.last_scan_id.as_deref(),
-            last_scan_at: r.last_scan_at.map(Timestamp::millis),
-            last_status: r.last_status.map(ScanStatus::as_str),
-            last_error: r.last_error.as_deref(),
-            last_success_at: r.last_success_at.map(Timestamp::millis),
-            first_seen_at: r.first_seen_at.millis(),
-            updated_at: r.updated_at.millis(),
-        })
-    }
-}
-
-fn repo_from_row(row: &SqliteRow) -> Result<ManagedRepo> {
-    let org: String = get(row, "org_name")?;
-    let state: String = get(row, "state")?;
-    let reason: Option<String> = get(row, "archive_reason")?;
-    let status: Option<String> = get(row, "last_status")?;
-    let labels: String = get(row, "labels")?;
-    let tips: String = get(row, "scanned_tips")?;
-    Ok(ManagedRepo {
-        org: OrgName::parse(&org).map_err(|e| corrupt("organization", e))?,
-        repo_id: get(row, "repo_id")?,
-        connector: get::<Option<String>>(row, "connector_id")?.map(ConnectorId::from_stored),
-        project: get(row, "project")?,
-        project_id: get(row, "project_id")?,
-        name: get(row, "name")?,
-        remote_url: get(row, "remote_url")?,
-        web_url: get(row, "web_url")?,
-        default_branch: get(row, "default_branch")?,
-        size: get_u64(row, "size")?,
-        target: get(row, "target")?,
-        state: ManagedState::parse(&state).ok_or_else(|| corrupt("managed state", &state))?,
-        archive_reason: reason
-            .map(|r| ArchiveReason::parse(&r).ok_or_else(|| corrupt("archive reason", &r)))
-            .transpose()?,
-        full_scans: get(row, "full_scans")?,
-        pr_scans: get(row, "pr_scans")?,
-        labels: serde_json::from_str(&labels).map_err(|e| corrupt("labels", e))?,
-        scanned_tips: serde_json::from_str(&tips).map_err(|e| corrupt("scanned tips", e))?,
-        last_scan_id: get(row, "last_scan_id")?,
-        last_scan_at: get_opt_ts(row, "last_scan_at")?,
-        last_status: status
-            .map(|s| ScanStatus::parse(&s).ok_or_else(|| corrupt("scan status", &s)))
-            .transpose()?,
-        last_error: get(row, "last_error")?,
-        last_success_at: get_opt_ts(row, "last_success_at")?,
-        first_seen_at: get_ts(row, "first_seen_at")?,
-        updated_at: get_ts(row, "updated_at")?,
-    })
 }
 
 async fn connector_exists(conn: &mut SqliteConnection, id: &ConnectorId) -> Result<bool> {
@@ -164,13 +41,67 @@ async fn connector_exists(conn: &mut SqliteConnection, id: &ConnectorId) -> Resu
         .is_some())
 }
 
-async fn scan_exists(conn: &mut SqliteConnection, scan_id: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM scans WHERE id = $1")
+/// [`connector_exists`], or not found.
+async fn require_connector(conn: &mut SqliteConnection, id: &ConnectorId) -> Result<()> {
+    if connector_exists(conn, id).await? {
+        Ok(())
+    } else {
+        Err(connector_not_found(id.as_str()))
+    }
+}
+
+/// Refuses an unknown scan.
+async fn require_scan(conn: &mut SqliteConnection, scan_id: &str) -> Result<()> {
+    let found = sqlx::query("SELECT 1 FROM scans WHERE id = $1")
         .bind(scan_id)
         .fetch_optional(&mut *conn)
         .await
+        .map_err(db_err)?;
+    found.map(|_| ()).ok_or_else(|| scan_not_found(scan_id))
+}
+
+/// The connector's row of `connector_managed` (its `column`, NULL when it
+/// has none yet); not found for an unknown connector.
+async fn managed_row(pool: &SqlitePool, connector: &ConnectorId, column: &str) -> Result<SqliteRow> {
+    let sql = format!(
+        "SELECT m.{column} FROM connectors c LEFT JOIN connector_managed m ON m.connector_id = c.id \
+         WHERE c.id = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(connector.as_str())
+        .fetch_optional(pool)
+        .await
         .map_err(db_err)?
-        .is_some())
+        .ok_or_else(|| connector_not_found(connector.as_str()))
+}
+
+/// Sets one column of the connector's row of `connector_managed`.
+async fn set_managed<'v, T>(
+    pool: &SqlitePool,
+    connector: &ConnectorId,
+    column: &str,
+    value: T,
+    at: Timestamp,
+) -> Result<()>
+where
+    T: Encode<'v, Sqlite> + Type<Sqlite> + Send,
+{
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+    require_connector(&mut tx, connector).await?;
+    let sql = format!(
+        "INSERT INTO connector_managed (connector_id, {column}, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (connector_id) DO UPDATE SET {column} = excluded.{column}, \
+         updated_at = excluded.updated_at"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(connector.as_str())
+        .bind(value)
+        .bind(at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
 }
 
 /// Removes a connector the way revoking does, inside the caller's write
@@ -217,15 +148,9 @@ pub(crate) async fn remove_connector(
 #[async_trait]
 impl ManagedStore for SqliteStore {
     async fn upsert_managed_repos(&self, repos: &[ManagedRepo]) -> Result<()> {
-        // The last of repeated keys wins, as if written one after the other.
-        let mut rows: BTreeMap<(String, String), RepoRow<'_>> = BTreeMap::new();
-        for r in repos {
-            let row = RepoRow::new(r)?;
-            rows.insert((row.org_key.clone(), row.repo_id.clone()), row);
-        }
-        let rows: Vec<RepoRow<'_>> = rows.into_values().collect();
+        let batch = rows::managed_repo_rows(repos)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        for chunk in rows.chunks(CHUNK) {
+        for chunk in batch.chunks(CHUNK) {
             sqlx::query(
                 "INSERT INTO managed_repos (org_key, org_name, repo_id, connector_id, project, project_id, \
                  name, remote_url, web_url, default_branch, size, target, state, archive_reason, full_scans, \
@@ -267,7 +192,7 @@ impl ManagedStore for SqliteStore {
             .await
             .map_err(db_err)?
             .ok_or_else(|| repo_not_found(org, repo_id))?;
-        repo_from_row(&row)
+        rows::managed_repo(&Columns(&row))
     }
 
     async fn list_managed_repos(&self, filter: &ManagedRepoFilter) -> Result<Vec<ManagedRepo>> {
@@ -285,12 +210,7 @@ impl ManagedStore for SqliteStore {
                 .push(")");
         }
         if !filter.states.is_empty() {
-            q.push(" AND state IN (");
-            let mut list = q.separated(", ");
-            for s in &filter.states {
-                list.push_bind(s.as_str());
-            }
-            q.push(")");
+            push_in(&mut q, "state", filter.states.iter().map(|s| s.as_str()));
         }
         if let Some(full) = filter.full_scans {
             q.push(" AND full_scans = ").push_bind(full);
@@ -302,8 +222,11 @@ impl ManagedStore for SqliteStore {
         }
         q.push(" ORDER BY org_key, lower(project), lower(name), repo_id LIMIT ")
             .push_bind(filter.limit.map_or(-1, i64::from));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
-        rows.iter().map(repo_from_row).collect()
+        let found = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
+        found
+            .iter()
+            .map(|row| rows::managed_repo(&Columns(row)))
+            .collect()
     }
 
     async fn record_repo_scan(
@@ -316,11 +239,8 @@ impl ManagedStore for SqliteStore {
         error: Option<&str>,
         at: Timestamp,
     ) -> Result<()> {
-        let success = is_success(status);
-        let tips = match tips {
-            Some(tips) if success => Some(json_array(tips)?),
-            _ => None,
-        };
+        let (tips, error) = scan_outcome(status, tips, error);
+        let tips = tips.map(json_array).transpose()?;
         let done = sqlx::query(
             "UPDATE managed_repos SET last_scan_id = $3, last_scan_at = $4, last_status = $5, \
              last_error = $6, \
@@ -333,7 +253,7 @@ impl ManagedStore for SqliteStore {
         .bind(scan_id)
         .bind(at.millis())
         .bind(status.as_str())
-        .bind(if success { None } else { error })
+        .bind(error)
         .bind(tips)
         .execute(&self.pool)
         .await
@@ -345,19 +265,8 @@ impl ManagedStore for SqliteStore {
     }
 
     async fn scan_settings(&self, connector: &ConnectorId) -> Result<ScanSettings> {
-        let row = sqlx::query(
-            "SELECT m.settings FROM connectors c LEFT JOIN connector_managed m ON m.connector_id = c.id \
-             WHERE c.id = $1",
-        )
-        .bind(connector.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| connector_not_found(connector.as_str()))?;
-        match get::<Option<String>>(&row, "settings")? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("scan settings", e)),
-            None => Ok(ScanSettings::default()),
-        }
+        let row = managed_row(&self.pool, connector, "settings").await?;
+        rows::scan_settings(&Columns(&row))
     }
 
     async fn set_scan_settings(
@@ -367,23 +276,7 @@ impl ManagedStore for SqliteStore {
         at: Timestamp,
     ) -> Result<()> {
         let json = encode("the scan settings", settings)?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        if !connector_exists(&mut tx, connector).await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
-        sqlx::query(
-            "INSERT INTO connector_managed (connector_id, settings, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (connector_id) DO UPDATE SET settings = excluded.settings, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(connector.as_str())
-        .bind(json)
-        .bind(at.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
+        set_managed(&self.pool, connector, "settings", json, at).await
     }
 
     async fn append_scan_log(&self, scan_id: &str, lines: &[LogLine]) -> Result<()> {
@@ -393,12 +286,7 @@ impl ManagedStore for SqliteStore {
             level: &'a str,
             message: &'a str,
         }
-        if let Some(bad) = lines.iter().find(|l| !LOG_LEVELS.contains(&l.level.as_str())) {
-            return Err(StoreError::Other(format!(
-                "log level {:?} is not one of info, warn, error",
-                bad.level
-            )));
-        }
+        check_log_lines(lines)?;
         let lines: Vec<Line<'_>> = lines
             .iter()
             .map(|l| Line {
@@ -408,9 +296,7 @@ impl ManagedStore for SqliteStore {
             })
             .collect();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        if !scan_exists(&mut tx, scan_id).await? {
-            return Err(scan_not_found(scan_id));
-        }
+        require_scan(&mut tx, scan_id).await?;
         if !lines.is_empty() {
             let last: i64 = get(
                 &sqlx::query("SELECT coalesce(max(seq), 0) AS last FROM scan_logs WHERE scan_id = $1")
@@ -438,24 +324,14 @@ impl ManagedStore for SqliteStore {
 
     async fn scan_log(&self, scan_id: &str) -> Result<Vec<LogLine>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        if !scan_exists(&mut tx, scan_id).await? {
-            return Err(scan_not_found(scan_id));
-        }
-        let rows = sqlx::query("SELECT at, level, message FROM scan_logs WHERE scan_id = $1 ORDER BY seq")
+        require_scan(&mut tx, scan_id).await?;
+        let lines = sqlx::query("SELECT at, level, message FROM scan_logs WHERE scan_id = $1 ORDER BY seq")
             .bind(scan_id)
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogLine {
-                    at: get_ts(row, "at")?,
-                    level: get(row, "level")?,
-                    message: get(row, "message")?,
-                })
-            })
-            .collect()
+        lines.iter().map(|row| rows::log_line(&Columns(row))).collect()
     }
 
     async fn repo_scans(&self, target: &str, limit: u32) -> Result<Vec<ScanSummary>> {
@@ -463,13 +339,13 @@ impl ManagedStore for SqliteStore {
             "SELECT {SCAN_COLS} FROM scans WHERE target = $1 AND context IS NOT NULL \
              ORDER BY started_at DESC, id DESC LIMIT $2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let scans = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(target)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(scan_from_row).collect()
+        scans.iter().map(scan_from_row).collect()
     }
 
     async fn interrupt_job_scans(&self, job: &str, at: Timestamp) -> Result<u64> {
@@ -493,13 +369,7 @@ impl ManagedStore for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        match row {
-            Some(row) => {
-                let json: String = get(&row, "state")?;
-                serde_json::from_str(&json).map_err(|e| corrupt("pull request state", e))
-            }
-            None => Ok(PrState::default()),
-        }
+        rows::pr_state(row.as_ref().map(Columns))
     }
 
     async fn set_pr_state(
@@ -551,15 +421,7 @@ impl ManagedStore for SqliteStore {
     }
 
     async fn webhook_secret(&self, connector: &ConnectorId) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query(
-            "SELECT m.webhook_secret FROM connectors c \
-             LEFT JOIN connector_managed m ON m.connector_id = c.id WHERE c.id = $1",
-        )
-        .bind(connector.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| connector_not_found(connector.as_str()))?;
+        let row = managed_row(&self.pool, connector, "webhook_secret").await?;
         get(&row, "webhook_secret")
     }
 
@@ -569,30 +431,12 @@ impl ManagedStore for SqliteStore {
         sealed: Option<&[u8]>,
         at: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        if !connector_exists(&mut tx, connector).await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
-        sqlx::query(
-            "INSERT INTO connector_managed (connector_id, webhook_secret, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (connector_id) DO UPDATE SET webhook_secret = excluded.webhook_secret, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(connector.as_str())
-        .bind(sealed)
-        .bind(at.millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
+        set_managed(&self.pool, connector, "webhook_secret", sealed, at).await
     }
 
     async fn set_subscriptions(&self, connector: &ConnectorId, subs: &[HookSubscription]) -> Result<()> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        if !connector_exists(&mut tx, connector).await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
+        require_connector(&mut tx, connector).await?;
         sqlx::query("DELETE FROM hook_subscriptions WHERE connector_id = $1")
             .bind(connector.as_str())
             .execute(&mut *tx)
@@ -621,10 +465,8 @@ impl ManagedStore for SqliteStore {
 
     async fn subscriptions(&self, connector: &ConnectorId) -> Result<Vec<HookSubscription>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        if !connector_exists(&mut tx, connector).await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
-        let rows = sqlx::query(
+        require_connector(&mut tx, connector).await?;
+        let subs = sqlx::query(
             "SELECT id, org, event_type, project_id, created_at FROM hook_subscriptions \
              WHERE connector_id = $1 ORDER BY created_at, id",
         )
@@ -633,25 +475,15 @@ impl ManagedStore for SqliteStore {
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(HookSubscription {
-                    id: get(row, "id")?,
-                    org: get(row, "org")?,
-                    event_type: get(row, "event_type")?,
-                    project_id: get(row, "project_id")?,
-                    created_at: get_ts(row, "created_at")?,
-                })
-            })
+        subs.iter()
+            .map(|row| rows::hook_subscription(&Columns(row)))
             .collect()
     }
 
     async fn scan_stats(&self, connector: &ConnectorId, since: Timestamp) -> Result<ScanStats> {
         // One snapshot for the three queries.
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        if !connector_exists(&mut tx, connector).await? {
-            return Err(connector_not_found(connector.as_str()));
-        }
+        require_connector(&mut tx, connector).await?;
         let repos = sqlx::query(
             "SELECT count(*) FILTER (WHERE state = 'enabled') AS enabled, \
              count(*) FILTER (WHERE state = 'offered') AS offered, \
@@ -687,26 +519,7 @@ impl ManagedStore for SqliteStore {
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(ScanStats {
-            repos_enabled: get_u64(&repos, "enabled")?,
-            repos_offered: get_u64(&repos, "offered")?,
-            repos_archived: get_u64(&repos, "archived")?,
-            repos_scanned: get_u64(&repos, "scanned")?,
-            scans_finished: get_u64(&scans, "finished")?,
-            scans_succeeded: get_u64(&scans, "succeeded")?,
-            bytes_scanned: get_u64(&scans, "bytes")?,
-            last_failures: failures
-                .iter()
-                .map(|row| {
-                    Ok((
-                        get(row, "repo_name")?,
-                        get(row, "id")?,
-                        get_ts(row, "finished_at")?,
-                        get(row, "error")?,
-                    ))
-                })
-                .collect::<Result<_>>()?,
-        })
+        rows::scan_stats(&Columns(&repos), &Columns(&scans), failures.iter().map(Columns))
     }
 
     async fn revoke_connector(&self, connector: &ConnectorId, at: Timestamp) -> Result<()> {

@@ -392,6 +392,11 @@ mod tests {
     }
 }
 
+/// A connector that is not there (`what`: the name or id asked for).
+pub fn connector_not_found(what: &str) -> StoreError {
+    StoreError::NotFound(format!("connector {what:?} (no connector has this name or id)"))
+}
+
 /// A discovery run that is not there.
 pub fn run_not_found(run: &DiscoveryRunId) -> StoreError {
     StoreError::NotFound(format!("discovery run {run}"))

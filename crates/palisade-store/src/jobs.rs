@@ -13,53 +13,18 @@
 //! LOCKED`); SQLite serializes writers and serves one machine.
 
 use std::fmt;
+use std::time::Duration;
 
 use palisade_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::{ConnectorId, Result, StoreError};
 
-/// Id of a job: a UUIDv7.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct JobId(String);
-
-impl JobId {
-    pub fn generate() -> Self {
-        Self(uuid::Uuid::now_v7().to_string())
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(s.trim()).ok().map(|u| Self(u.to_string()))
-    }
-
-    pub fn from_stored(s: String) -> Self {
-        Self(s)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for JobId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for JobId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JobId({})", self.0)
-    }
-}
-
-impl std::str::FromStr for JobId {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s).ok_or_else(|| StoreError::NotFound(format!("job {s:?} (not a valid id)")))
-    }
-}
+uuid_id!(
+    /// Id of a job: a UUIDv7.
+    JobId,
+    "job"
+);
 
 /// Proof of one lease of one job: a random value, new for every attempt.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -167,6 +132,26 @@ pub struct NewJob {
     pub connector: Option<ConnectorId>,
 }
 
+impl NewJob {
+    /// Refuses what no store enqueues: fewer than one attempt, or a kind that
+    /// is empty or longer than 64 characters.
+    pub fn check(&self) -> Result<()> {
+        if self.max_attempts == 0 {
+            return Err(StoreError::Other(format!(
+                "job of kind {:?} needs max_attempts of at least 1",
+                self.kind
+            )));
+        }
+        if self.kind.is_empty() || self.kind.len() > 64 {
+            return Err(StoreError::Other(format!(
+                "job kind {:?} must be 1 to 64 characters long",
+                self.kind
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A job as the store keeps it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Job {
@@ -243,7 +228,7 @@ pub trait JobQueue: Send + Sync {
         &self,
         worker: &str,
         kinds: &[&str],
-        lease_for: std::time::Duration,
+        lease_for: Duration,
         at: Timestamp,
     ) -> Result<Option<Lease>>;
 
@@ -283,4 +268,179 @@ pub trait JobQueue: Send + Sync {
 
     /// Deletes finished (succeeded, cancelled) jobs that finished before `before`.
     async fn prune_jobs(&self, before: Timestamp) -> Result<u64>;
+}
+
+// ---- shared by the backends ----
+
+/// A job that is not there.
+#[doc(hidden)]
+pub fn job_not_found(id: &JobId) -> StoreError {
+    StoreError::NotFound(format!("job {id}"))
+}
+
+/// How often enqueue tries when the job holding its dedup key finishes
+/// between the failed insert and the look-up.
+#[doc(hidden)]
+pub const ENQUEUE_TRIES: usize = 5;
+
+/// Enqueue gave up after [`ENQUEUE_TRIES`].
+#[doc(hidden)]
+pub fn enqueue_gave_up(job: &NewJob) -> StoreError {
+    StoreError::Conflict(format!(
+        "job {:?} could not be enqueued: its dedup key kept changing hands; try again",
+        job.kind
+    ))
+}
+
+/// When a lease handed out at `at` for `lease_for` ends (saturating).
+#[doc(hidden)]
+pub fn lease_end(at: Timestamp, lease_for: Duration) -> Timestamp {
+    let ms = i64::try_from(lease_for.as_millis()).unwrap_or(i64::MAX);
+    Timestamp::from_millis(at.millis().saturating_add(ms))
+}
+
+/// What [`JobQueue::lease_job`] does with the due job it picked.
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DueJob {
+    /// Lease it. `lost` is set when the job was `running` under a lease that
+    /// expired: it replaces `last_error`.
+    Lease { lost: Option<String> },
+    /// Its expired lease was its last attempt: it goes dead with this
+    /// `last_error`, and the next due job is tried.
+    Dead { last_error: String },
+}
+
+impl DueJob {
+    /// Decides for a due job: `queued`, or `running` with its lease expired.
+    pub fn decide(state: JobState, attempts: u32, max_attempts: u32) -> Self {
+        if state != JobState::Running {
+            return Self::Lease { lost: None };
+        }
+        if attempts >= max_attempts {
+            let plural = if attempts == 1 { "" } else { "s" };
+            return Self::Dead {
+                last_error: format!("lease expired (worker lost) after {attempts} attempt{plural}"),
+            };
+        }
+        Self::Lease {
+            lost: Some(format!("lease expired (worker lost) on attempt {attempts}")),
+        }
+    }
+}
+
+/// What a failed attempt leads to ([`JobQueue::fail_job`]).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AfterFailure {
+    /// `queued` or `dead`.
+    pub state: JobState,
+    /// The new `run_after` of a retried job (`None`: unchanged).
+    pub run_after: Option<Timestamp>,
+    /// Set when the job goes dead.
+    pub finished_at: Option<Timestamp>,
+    /// [`FailOutcome::Retrying`] or [`FailOutcome::Dead`].
+    pub outcome: FailOutcome,
+}
+
+impl AfterFailure {
+    /// Retried at `retry_at`, or dead at `at` when the failure is not
+    /// retryable (`retry_at` is `None`) or no attempts are left.
+    pub fn decide(attempts: u32, max_attempts: u32, retry_at: Option<Timestamp>, at: Timestamp) -> Self {
+        match retry_at {
+            Some(retry_at) if attempts < max_attempts => Self {
+                state: JobState::Queued,
+                run_after: Some(retry_at),
+                finished_at: None,
+                outcome: FailOutcome::Retrying,
+            },
+            _ => Self {
+                state: JobState::Dead,
+                run_after: None,
+                finished_at: Some(at),
+                outcome: FailOutcome::Dead,
+            },
+        }
+    }
+}
+
+/// Refuses to retry a job that is not dead or cancelled.
+#[doc(hidden)]
+pub fn check_retry(job: &Job) -> Result<()> {
+    if matches!(job.state, JobState::Dead | JobState::Cancelled) {
+        return Ok(());
+    }
+    Err(StoreError::Conflict(format!(
+        "job {} is {}: only dead or cancelled jobs can be retried",
+        job.id, job.state
+    )))
+}
+
+/// A retry refused because `other`, active, holds the job's dedup key.
+#[doc(hidden)]
+pub fn retry_blocked(job: &JobId, other: &JobId, state: JobState, key: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "job {job} cannot be retried: job {other} with the same dedup key {key:?} is {state}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    #[test]
+    fn expired_leases_are_taken_over_until_the_last_attempt() {
+        assert_eq!(
+            DueJob::decide(JobState::Queued, 3, 3),
+            DueJob::Lease { lost: None }
+        );
+        assert_eq!(
+            DueJob::decide(JobState::Running, 1, 3),
+            DueJob::Lease {
+                lost: Some("lease expired (worker lost) on attempt 1".into())
+            }
+        );
+        assert_eq!(
+            DueJob::decide(JobState::Running, 1, 1),
+            DueJob::Dead {
+                last_error: "lease expired (worker lost) after 1 attempt".into()
+            }
+        );
+        assert_eq!(
+            DueJob::decide(JobState::Running, 2, 2),
+            DueJob::Dead {
+                last_error: "lease expired (worker lost) after 2 attempts".into()
+            }
+        );
+    }
+
+    #[test]
+    fn failures_retry_while_attempts_are_left() {
+        let retry = AfterFailure::decide(1, 3, Some(at(50)), at(10));
+        assert_eq!(
+            (retry.state, retry.run_after, retry.finished_at),
+            (JobState::Queued, Some(at(50)), None)
+        );
+        assert_eq!(retry.outcome, FailOutcome::Retrying);
+        for dead in [
+            AfterFailure::decide(3, 3, Some(at(50)), at(10)),
+            AfterFailure::decide(1, 3, None, at(10)),
+        ] {
+            assert_eq!(
+                (dead.state, dead.run_after, dead.finished_at),
+                (JobState::Dead, None, Some(at(10)))
+            );
+            assert_eq!(dead.outcome, FailOutcome::Dead);
+        }
+    }
+
+    #[test]
+    fn lease_end_saturates() {
+        assert_eq!(lease_end(at(1_000), Duration::from_mins(1)), at(61_000));
+        assert_eq!(lease_end(at(1), Duration::MAX), at(i64::MAX));
+    }
 }

@@ -29,22 +29,28 @@ use palisade_domain::{
 };
 use serde::Serialize;
 
+// `uuid_id!` (connector.rs) also makes the id of a job.
+#[macro_use]
 mod connector;
 mod jobs;
 mod managed;
+#[doc(hidden)]
+pub mod rows;
 
 pub use connector::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
     DiscoveryStatus, ExistingResource, ListingOutcome, ListingRow, PreparedResource, ResourceFilter,
-    StoredResource, kind_order_sql, listing_key, name_conflict, new_connector_id, org_conflict,
-    prepare_listing, run_not_found,
+    StoredResource, connector_not_found, kind_order_sql, listing_key, name_conflict, new_connector_id,
+    org_conflict, prepare_listing, run_not_found,
 };
 pub use jobs::{
-    CancelSelector, FailOutcome, Job, JobFilter, JobId, JobQueue, JobState, Lease, LeaseToken, NewJob,
-    priority,
+    AfterFailure, CancelSelector, DueJob, ENQUEUE_TRIES, FailOutcome, Job, JobFilter, JobId, JobQueue,
+    JobState, Lease, LeaseToken, NewJob, check_retry, enqueue_gave_up, job_not_found, lease_end, priority,
+    retry_blocked,
 };
 pub use managed::{
     HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, PrThread, ScanStats,
+    check_log_lines, repo_not_found, scan_not_found, scan_outcome,
 };
 
 /// Errors callers can branch on.

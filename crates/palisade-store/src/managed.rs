@@ -10,7 +10,7 @@
 use palisade_domain::{ArchiveReason, ManagedState, OrgName, ScanSettings, ScanStatus, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::{ConnectorId, Result};
+use crate::{ConnectorId, Result, StoreError};
 
 /// A repository known to managed scans.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -218,4 +218,47 @@ pub trait ManagedStore: Send + Sync {
     /// queued and running jobs cancelled, its webhook secret, subscriptions
     /// and credential destroyed, then the connector with its inventory deleted.
     async fn revoke_connector(&self, connector: &ConnectorId, at: Timestamp) -> Result<()>;
+}
+
+// ---- shared by the backends ----
+
+/// A managed repository that is not there.
+#[doc(hidden)]
+pub fn repo_not_found(org: &OrgName, repo_id: &str) -> StoreError {
+    StoreError::NotFound(format!("managed repository {repo_id} of organization {org}"))
+}
+
+/// A scan that is not there.
+#[doc(hidden)]
+pub fn scan_not_found(scan_id: &str) -> StoreError {
+    StoreError::NotFound(format!("scan {scan_id}"))
+}
+
+/// Refuses log lines whose level is not `info`, `warn` or `error`.
+#[doc(hidden)]
+pub fn check_log_lines(lines: &[LogLine]) -> Result<()> {
+    const LEVELS: [&str; 3] = ["info", "warn", "error"];
+    match lines.iter().find(|l| !LEVELS.contains(&l.level.as_str())) {
+        Some(bad) => Err(StoreError::Other(format!(
+            "log level {:?} is not one of info, warn, error",
+            bad.level
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// What [`ManagedStore::record_repo_scan`] keeps of a scan that ended with
+/// `status`: the tips only on success (they then replace `scanned_tips` and
+/// move `last_success_at`), the error only on failure.
+#[doc(hidden)]
+pub fn scan_outcome<'a>(
+    status: ScanStatus,
+    tips: Option<&'a [String]>,
+    error: Option<&'a str>,
+) -> (Option<&'a [String]>, Option<&'a str>) {
+    if matches!(status, ScanStatus::Completed | ScanStatus::CompletedWithErrors) {
+        (tips, None)
+    } else {
+        (None, error)
+    }
 }

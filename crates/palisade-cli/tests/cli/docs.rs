@@ -98,38 +98,24 @@ fn cli_markdown(env: &Env) -> String {
     let mut md = String::from(
         "# Command-line reference\n\n<!-- Generated from `palisade --help` by the `docs` test; do not edit. -->\n",
     );
-    let commands: &[&[&str]] = &[
-        &[],
-        &["scan"],
-        &["rules"],
-        &["rules", "list"],
-        &["rules", "explain"],
-        &["rules", "check"],
-        &["findings"],
-        &["findings", "list"],
-        &["findings", "show"],
-        &["findings", "triage"],
-        &["scans"],
-        &["scans", "list"],
-        &["connector"],
-        &["connector", "create"],
-        &["connector", "list"],
-        &["connector", "show"],
-        &["connector", "edit"],
-        &["connector", "test"],
-        &["connector", "delete"],
-        &["discover"],
-        &["inventory"],
-        &["ado"],
-        &["ado", "repos"],
-        &["ado", "commits"],
-        &["ado", "pr", "create"],
-        &["ado", "wiki", "get"],
-        &["ado", "workitems", "query"],
-        &["ado", "workitems", "get"],
-    ];
-    for cmd in commands {
-        let mut args: Vec<&str> = cmd.to_vec();
+    // Every command, found by walking the help itself, so a new one cannot be left out.
+    let mut commands: Vec<Vec<String>> = vec![Vec::new()];
+    let mut i = 0;
+    while i < commands.len() {
+        let mut args = commands[i].clone();
+        args.push("--help".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = env.run(&args);
+        let subs = subcommands(&r.stdout);
+        for (k, sub) in subs.into_iter().enumerate() {
+            let mut child = commands[i].clone();
+            child.push(sub);
+            commands.insert(i + 1 + k, child);
+        }
+        i += 1;
+    }
+    for cmd in &commands {
+        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
         args.push("--help");
         let r = env.run(&args);
         assert_eq!(r.code, 0, "{args:?}: {r:?}");
@@ -141,6 +127,19 @@ fn cli_markdown(env: &Env) -> String {
         let _ = write!(md, "\n## `{name}`\n\n```text\n{}```\n", r.stdout);
     }
     md
+}
+
+/// Subcommand names listed under `Commands:` in a help text (`help` left out).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim_end() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(|n| n.trim_end_matches(',').to_owned())
+        .collect()
 }
 
 #[test]

@@ -36,7 +36,11 @@ async fn pr_scan_comments_once_updates_in_place_and_sets_status(ctx: &Ctx) {
     // First full scan and the subscriptions.
     let first = ctx.drain().await;
     assert_eq!((first.dead, first.retried), (0, 0), "{first:?}");
-    let repos = ctx.store.list_managed_repos(&palisade_store::ManagedRepoFilter::default()).await.unwrap();
+    let repos = ctx
+        .store
+        .list_managed_repos(&palisade_store::ManagedRepoFilter::default())
+        .await
+        .unwrap();
     let web = repos.iter().find(|r| r.name == "web-frontend").unwrap();
     assert_eq!(
         web.last_status,
