@@ -42,9 +42,11 @@ PROJECTS = max(1, REPOS // 50)
 PER_PROJECT = max(1, REPOS // PROJECTS)
 
 work = Path(os.environ.get("BENCH_WORK", ROOT / "bench" / "work" / "managed"))
-if work.exists():
-    shutil.rmtree(work)
-work.mkdir(parents=True)
+# The simulator's materialized repositories are kept between runs of the same estate.
+work.mkdir(parents=True, exist_ok=True)
+for old in work.iterdir():
+    if old.name != f"sim-data-{SEED}-{REPOS}":
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
 
 
 def log(msg):
@@ -87,7 +89,7 @@ def start_sim():
     proc = subprocess.Popen(
         [str(BIN), "sim", "--generate", "--realistic", "--seed", str(SEED), "--projects", str(PROJECTS),
          "--repos-per-project", str(PER_PROJECT), "--latency-ms", str(LATENCY_MS),
-         "--pat-file", str(pat_file), "--data-dir", str(work / "sim-data")],
+         "--pat-file", str(pat_file), "--data-dir", str(work / f"sim-data-{SEED}-{REPOS}")],
         stdout=subprocess.PIPE, stderr=sim_log, text=True)
     url = None
     for line in proc.stdout:
@@ -124,7 +126,7 @@ def connect(env, url, pat):
 def scanned(env, since_ms):
     """(repos scanned ok, repos failed, bytes) over managed scans started after since_ms."""
     scans = json.loads(run(env, "scans", "list", "--format", "json", "--limit", "100000").stdout)
-    mine = [s for s in scans if s.get("context") and s["started_at"] >= since_ms]
+    mine = [s for s in scans if s.get("context") and parse_ts(s["started_at"]) * 1000 >= since_ms]
     ok = [s for s in mine if s["status"] in ("completed", "completed-with-errors")]
     return len(ok), len(mine) - len(ok), sum(s["bytes"] for s in ok)
 
@@ -211,8 +213,12 @@ def git_floor(url, pat):
 
 def pr_latency(url, pat):
     env, d = env_for("pr")
-    connect(env, url, pat)
-    run(env, "repos", "enable", "--all")
+    run(env, "connector", "create", "ado-bench", "--org", "gen-org-0", "--pat-stdin",
+        "--api-url", url, "--profile-url", url, "--login-url", url, stdin=pat + "\n")
+    run(env, "discover", "ado-bench", "--no-progress")
+    offered = json.loads(run(env, "repos", "list", "--format", "json").stdout)
+    chosen = [f"{r['project']}/{r['name']}" for r in offered if r["default_branch"]][:PRS]
+    run(env, "repos", "enable", *chosen)
     serve_log = open(d / "serve.log", "w")
     serve = subprocess.Popen([str(BIN), "serve", "--listen", "127.0.0.1:0", "--slots", str(SLOTS),
                               "--schedule-every", "3600"], env=env, stdout=subprocess.PIPE,

@@ -12,7 +12,9 @@ use std::time::Instant;
 use palisade_ado::models::git::{
     CommentThreadStatus, GitStatusContext, GitStatusState, NewPullRequestStatus, NewThread,
 };
-use palisade_domain::{Finding, ManagedState, ScanContext, ScanError, ScanStatus, ScanTrigger, Severity};
+use palisade_domain::{
+    Finding, ManagedState, ScanContext, ScanError, ScanStatus, ScanTrigger, Severity, TriageState,
+};
 use palisade_scanner::NoProgress;
 use palisade_store::{PrState, PrThread};
 use secrecy::ExposeSecret;
@@ -144,11 +146,11 @@ pub(crate) fn summary_markdown(
                 s,
                 "| {} | {} (`{}`) | `{}:{}` | `{}` |",
                 f.severity,
-                f.rule_name.replace('|', "\\|"),
-                f.rule_id,
-                f.path.replace(['|', '`'], "_"),
+                md_safe(&f.rule_name, 100),
+                md_safe(&f.rule_id, 100),
+                md_safe(&f.path, 200),
                 f.line,
-                f.preview.replace(['|', '`'], "_")
+                md_safe(&f.preview, 40)
             );
         }
         if findings.len() > 50 {
@@ -170,15 +172,36 @@ pub(crate) fn summary_markdown(
     s
 }
 
+/// Text from a repository (a path, a rule name) made safe inside a markdown
+/// table cell or code span: no control characters (no new lines to start
+/// new markdown), no pipes or backticks, at most `max` characters.
+fn md_safe(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '|' || c == '`' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(max)
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 fn thread_markdown(f: &LineFinding) -> String {
     format!(
         "**palisade** · {} · {} (`{}`)\n\nA secret is added on this line: `{}`.\n\n\
          Remove it from the code and **rotate it**: it is in the branch history now. \
          If it is not a secret, triage the finding in palisade.",
         f.severity,
-        f.rule_name,
-        f.rule_id,
-        f.preview.replace('`', "_")
+        md_safe(&f.rule_name, 100),
+        md_safe(&f.rule_id, 100),
+        md_safe(&f.preview, 40)
     )
 }
 
@@ -223,6 +246,11 @@ impl Engine {
             )));
         }
         let (head, base) = (head.to_ascii_lowercase(), base.to_ascii_lowercase());
+        let mut state = self.store.pr_state(&org, &repo.repo_id, pr_id).await?;
+        if state.last_head.as_deref() == Some(head.as_str()) {
+            // Scanned and reported already: a replayed event, or a retry after the report.
+            return Ok(());
+        }
         let status = |state: GitStatusState, description: String| NewPullRequestStatus {
             state,
             description: Some(description),
@@ -243,223 +271,277 @@ impl Engine {
             .await
             .map_err(crate::EngineError::from)?;
 
-        let context = ScanContext {
-            connector: record.id.to_string(),
-            org: org.to_string(),
-            repo_id: repo.repo_id.clone(),
-            repo_name: format!("{}/{}", repo.project, repo.name),
-            branch: pr
-                .source_ref_name
-                .clone()
-                .map(|b| b.trim_start_matches("refs/heads/").to_owned()),
-            trigger: ScanTrigger::PullRequest,
-            job: Some(ctx.job.id.to_string()),
-            pull_request: Some(pr_id),
-            incremental: true,
-        };
-        let clock = Instant::now();
-        let mut summary = new_summary(format!("{}!pr/{pr_id}", repo.target), &kit.rules, context, now());
-        summary.commit = Some(head.clone());
-        self.store.begin_scan(&summary).await?;
-        let mut log = ScanLog::default();
-        log.info(format!(
-            "pull request {pr_id} of {}/{}: {} against {}",
-            repo.project,
-            repo.name,
-            &head[..head.len().min(12)],
-            &base[..base.len().min(12)]
-        ));
+        // From here on every exit leaves a final status: never a PR pending for ever.
+        let result = async {
+            let context = ScanContext {
+                connector: record.id.to_string(),
+                org: org.to_string(),
+                repo_id: repo.repo_id.clone(),
+                repo_name: format!("{}/{}", repo.project, repo.name),
+                branch: pr
+                    .source_ref_name
+                    .clone()
+                    .map(|b| b.trim_start_matches("refs/heads/").to_owned()),
+                trigger: ScanTrigger::PullRequest,
+                job: Some(ctx.job.id.to_string()),
+                pull_request: Some(pr_id),
+                incremental: true,
+            };
+            let clock = Instant::now();
+            let mut summary = new_summary(format!("{}!pr/{pr_id}", repo.target), &kit.rules, context, now());
+            summary.commit = Some(head.clone());
+            self.store.begin_scan(&summary).await?;
+            let mut log = ScanLog::default();
+            log.info(format!(
+                "pull request {pr_id} of {}/{}: {} against {}",
+                repo.project,
+                repo.name,
+                &head[..head.len().min(12)],
+                &base[..base.len().min(12)]
+            ));
 
-        let scanned = async {
-            let header = self.git_header(&record, &org).await?;
-            let remote = clean_remote(&repo.remote_url);
-            let (key, kit2, head2, base2) =
-                (repo.repo_id.clone(), Arc::clone(&kit), head.clone(), base.clone());
-            tokio::task::spawn_blocking(move || {
-                let synced = kit2
-                    .cache
-                    .sync(&key, &remote, Some(header.expose_secret()), kit2.git_timeout)
-                    .map_err(|e| git_job_error(&e))?;
-                let exclude = globset::GlobSet::empty();
-                let opts = crate::fullscan::scan_options(&kit2, &exclude);
-                palisade_scanner::scan_changes(&synced.repo, &base2, &head2, &opts, &NoProgress)
-                    .map_err(|e| JobError::transient(format!("scan failed: {e}")))
-            })
-            .await
-            .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?
-        }
-        .await;
-        summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-        summary.finished_at = Some(now());
-
-        let out = match scanned {
-            Ok(out) => out,
-            Err(e) => {
-                // Fail open: say so on the PR, never block it.
-                log.error(e.message.clone());
-                summary.status = ScanStatus::Failed;
-                summary.errors.push(ScanError {
-                    subject: summary.target.clone(),
-                    message: e.message.clone(),
-                });
-                let _ = client
-                    .create_pr_status(
-                        &repo.project_id,
-                        &repo.repo_id,
-                        pr_id,
-                        &status(
-                            GitStatusState::NotApplicable,
-                            "palisade could not scan this pull request (scanner unavailable); not blocking"
-                                .into(),
-                        ),
-                    )
-                    .await;
-                self.store.record_scan(&summary, &[], false).await?;
-                self.store.append_scan_log(&summary.id, log.lines()).await?;
-                return Err(e);
+            let scanned = async {
+                let header = self.git_header(&record, &org).await?;
+                let remote = clean_remote(&repo.remote_url);
+                let (key, kit2, head2, base2) =
+                    (repo.repo_id.clone(), Arc::clone(&kit), head.clone(), base.clone());
+                tokio::task::spawn_blocking(move || {
+                    let synced = kit2
+                        .cache
+                        .sync(&key, &remote, Some(header.expose_secret()), kit2.git_timeout)
+                        .map_err(|e| git_job_error(&e))?;
+                    let exclude = globset::GlobSet::empty();
+                    let opts = crate::fullscan::scan_options(&kit2, &exclude);
+                    palisade_scanner::scan_changes(&synced.repo, &base2, &head2, &opts, &NoProgress)
+                        .map_err(|e| JobError::transient(format!("scan failed: {e}")))
+                })
+                .await
+                .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?
             }
-        };
-        let current = line_findings(&out.findings);
-        let failing = current
-            .iter()
-            .filter(|f| f.severity >= settings.pr_fail_severity)
-            .count();
-        summary.files = out.files;
-        summary.bytes = out.bytes;
-        summary.blobs = out.blobs;
-        summary.findings = out.findings.len() as u64;
-        summary.suppressed = out.suppressed;
-        summary.errors.clone_from(&out.errors);
-        summary.status = if out.errors.is_empty() {
-            ScanStatus::Completed
-        } else {
-            ScanStatus::CompletedWithErrors
-        };
-        log.info(format!(
-            "{} changed blobs ({} bytes): {} finding(s) on changed lines, {failing} at or above {}",
-            out.blobs,
-            out.bytes,
-            current.len(),
-            settings.pr_fail_severity
-        ));
+            .await;
+            summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+            summary.finished_at = Some(now());
 
-        let mut state = self.store.pr_state(&org, &repo.repo_id, pr_id).await?;
-        if settings.comments_in(&repo.project) {
-            let cap = settings.pr_max_threads as usize;
-            let plan = plan_threads(&state, &current, cap);
-            for f in &plan.create {
-                let thread = client
-                    .create_pr_thread(
-                        &repo.project_id,
-                        &repo.repo_id,
-                        pr_id,
-                        &NewThread::on_lines(
-                            thread_markdown(f),
-                            &f.path,
-                            i64::from(f.line),
-                            i64::from(f.line),
-                        ),
+            let out = match scanned {
+                Ok(out) => out,
+                Err(e) => {
+                    // Fail open: say so on the PR, never block it.
+                    log.error(e.message.clone());
+                    summary.status = ScanStatus::Failed;
+                    summary.errors.push(ScanError {
+                        subject: summary.target.clone(),
+                        message: e.message.clone(),
+                    });
+                    self.store.record_scan(&summary, &[], false).await?;
+                    self.store.append_scan_log(&summary.id, log.lines()).await?;
+                    return Err(e);
+                }
+            };
+            // Findings triaged as false positive or accepted risk neither comment nor fail.
+            let mut silenced = std::collections::HashSet::new();
+            for f in &out.findings {
+                if let Ok(stored) = self.store.get_finding(f.id).await
+                    && matches!(
+                        stored.state,
+                        TriageState::FalsePositive | TriageState::AcceptedRisk
                     )
-                    .await
-                    .map_err(crate::EngineError::from)?;
-                state.threads.push(PrThread {
-                    key: f.key.clone(),
-                    thread_id: thread.id,
-                    resolved: false,
-                });
-                // Saved after each thread: a retry never posts it twice.
-                self.store
-                    .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
-                    .await?;
-            }
-            for (ids, status_name, resolved) in [
-                (&plan.resolve, CommentThreadStatus::Fixed, true),
-                (&plan.reopen, CommentThreadStatus::Active, false),
-            ] {
-                for id in ids {
-                    client
-                        .update_pr_thread_status(&repo.project_id, &repo.repo_id, pr_id, *id, status_name)
-                        .await
-                        .map_err(crate::EngineError::from)?;
-                    for t in state.threads.iter_mut().filter(|t| t.thread_id == *id) {
-                        t.resolved = resolved;
-                    }
+                {
+                    silenced.insert(f.id);
                 }
             }
-            let body = summary_markdown(&current, &head, settings.pr_fail_severity, plan.over_cap);
-            if let (Some(thread), Some(comment)) = (state.summary_thread, state.summary_comment) {
-                client
-                    .update_pr_comment(&repo.project_id, &repo.repo_id, pr_id, thread, comment, &body)
-                    .await
-                    .map_err(crate::EngineError::from)?;
+            let reported: Vec<Finding> = out
+                .findings
+                .iter()
+                .filter(|f| !silenced.contains(&f.id))
+                .cloned()
+                .collect();
+            let current = line_findings(&reported);
+            let failing = current
+                .iter()
+                .filter(|f| f.severity >= settings.pr_fail_severity)
+                .count();
+            summary.files = out.files;
+            summary.bytes = out.bytes;
+            summary.blobs = out.blobs;
+            summary.findings = out.findings.len() as u64;
+            summary.suppressed = out.suppressed;
+            summary.errors.clone_from(&out.errors);
+            summary.status = if out.errors.is_empty() {
+                ScanStatus::Completed
             } else {
-                {
+                ScanStatus::CompletedWithErrors
+            };
+            log.info(format!(
+                "{} changed blobs ({} bytes): {} finding(s) on changed lines, {failing} at or above {}",
+                out.blobs,
+                out.bytes,
+                current.len(),
+                settings.pr_fail_severity
+            ));
+
+            // The PR moved on while it was scanned: the newer commit's scan reports.
+            let latest = client
+                .pull_request(&repo.project_id, &repo.repo_id, pr_id)
+                .await
+                .map_err(crate::EngineError::from)?;
+            if let Some(newer) = latest.source_commit().map(str::to_ascii_lowercase)
+                && newer != head
+            {
+                log.info("the pull request moved on during the scan: the newer commit is scanned next");
+                self.queue_job_for(
+                    crate::JobSpec::PrScan {
+                        org: org.to_string(),
+                        repo_id: repo.repo_id.clone(),
+                        pull_request: pr_id,
+                        source_commit: Some(newer),
+                    },
+                    Some(record.id.clone()),
+                    None,
+                )
+                .await?;
+                self.store.record_scan(&summary, &out.findings, true).await?;
+                self.store.append_scan_log(&summary.id, log.lines()).await?;
+                return Ok(());
+            }
+            if settings.comments_in(&repo.project) {
+                let cap = settings.pr_max_threads as usize;
+                let plan = plan_threads(&state, &current, cap);
+                for f in &plan.create {
                     let thread = client
                         .create_pr_thread(
                             &repo.project_id,
                             &repo.repo_id,
                             pr_id,
-                            &NewThread {
-                                status: CommentThreadStatus::Closed,
-                                ..NewThread::general(body)
-                            },
+                            &NewThread::on_lines(
+                                thread_markdown(f),
+                                &f.path,
+                                i64::from(f.line),
+                                i64::from(f.line),
+                            ),
                         )
                         .await
                         .map_err(crate::EngineError::from)?;
-                    state.summary_thread = Some(thread.id);
-                    state.summary_comment = thread.first_comment_id();
+                    state.threads.push(PrThread {
+                        key: f.key.clone(),
+                        thread_id: thread.id,
+                        resolved: false,
+                    });
+                    // Saved after each thread: a retry never posts it twice.
+                    self.store
+                        .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
+                        .await?;
                 }
+                for (ids, status_name, resolved) in [
+                    (&plan.resolve, CommentThreadStatus::Fixed, true),
+                    (&plan.reopen, CommentThreadStatus::Active, false),
+                ] {
+                    for id in ids {
+                        client
+                            .update_pr_thread_status(&repo.project_id, &repo.repo_id, pr_id, *id, status_name)
+                            .await
+                            .map_err(crate::EngineError::from)?;
+                        for t in state.threads.iter_mut().filter(|t| t.thread_id == *id) {
+                            t.resolved = resolved;
+                        }
+                        self.store
+                            .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
+                            .await?;
+                    }
+                }
+                let body = summary_markdown(&current, &head, settings.pr_fail_severity, plan.over_cap);
+                if let (Some(thread), Some(comment)) = (state.summary_thread, state.summary_comment) {
+                    client
+                        .update_pr_comment(&repo.project_id, &repo.repo_id, pr_id, thread, comment, &body)
+                        .await
+                        .map_err(crate::EngineError::from)?;
+                } else {
+                    {
+                        let thread = client
+                            .create_pr_thread(
+                                &repo.project_id,
+                                &repo.repo_id,
+                                pr_id,
+                                &NewThread {
+                                    status: CommentThreadStatus::Closed,
+                                    ..NewThread::general(body)
+                                },
+                            )
+                            .await
+                            .map_err(crate::EngineError::from)?;
+                        state.summary_thread = Some(thread.id);
+                        state.summary_comment = thread.first_comment_id();
+                        self.store
+                            .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
+                            .await?;
+                    }
+                }
+                log.info(format!(
+                    "comments: {} thread(s) opened, {} resolved, {} reopened, {} over the cap",
+                    plan.create.len(),
+                    plan.resolve.len(),
+                    plan.reopen.len(),
+                    plan.over_cap
+                ));
+            } else {
+                log.info("comments are off for this project");
             }
-            log.info(format!(
-                "comments: {} thread(s) opened, {} resolved, {} reopened, {} over the cap",
-                plan.create.len(),
-                plan.resolve.len(),
-                plan.reopen.len(),
-                plan.over_cap
-            ));
-        } else {
-            log.info("comments are off for this project");
+            let description = if current.is_empty() {
+                "palisade: no findings on changed lines".to_owned()
+            } else if failing > 0 {
+                format!(
+                    "palisade: {failing} finding(s) at or above {} on changed lines",
+                    settings.pr_fail_severity
+                )
+            } else {
+                format!(
+                    "palisade: {} finding(s) below {} on changed lines",
+                    current.len(),
+                    settings.pr_fail_severity
+                )
+            };
+            client
+                .create_pr_status(
+                    &repo.project_id,
+                    &repo.repo_id,
+                    pr_id,
+                    &status(
+                        if failing > 0 {
+                            GitStatusState::Failed
+                        } else {
+                            GitStatusState::Succeeded
+                        },
+                        description,
+                    ),
+                )
+                .await
+                .map_err(crate::EngineError::from)?;
+            ctx.confirm_lease(self).await?;
+            // The PR is its own target: its findings never close the branch's.
+            self.store.record_scan(&summary, &out.findings, true).await?;
+            self.store.append_scan_log(&summary.id, log.lines()).await?;
+            state.last_head = Some(head.clone());
+            self.store
+                .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
+                .await?;
+            Ok::<(), JobError>(())
         }
-        state.last_head = Some(head.clone());
-        self.store
-            .set_pr_state(&org, &repo.repo_id, pr_id, &state, now())
-            .await?;
-
-        let description = if current.is_empty() {
-            "palisade: no findings on changed lines".to_owned()
-        } else if failing > 0 {
-            format!(
-                "palisade: {failing} finding(s) at or above {} on changed lines",
-                settings.pr_fail_severity
-            )
-        } else {
-            format!(
-                "palisade: {} finding(s) below {} on changed lines",
-                current.len(),
-                settings.pr_fail_severity
-            )
-        };
-        client
-            .create_pr_status(
-                &repo.project_id,
-                &repo.repo_id,
-                pr_id,
-                &status(
-                    if failing > 0 {
-                        GitStatusState::Failed
-                    } else {
-                        GitStatusState::Succeeded
-                    },
-                    description,
-                ),
-            )
-            .await
-            .map_err(crate::EngineError::from)?;
-        ctx.confirm_lease(self).await?;
-        // The PR is its own target: its findings never close the branch's.
-        self.store.record_scan(&summary, &out.findings, true).await?;
-        self.store.append_scan_log(&summary.id, log.lines()).await?;
-        Ok(())
+        .await;
+        if result.is_err() {
+            // Fail open: say so on the PR, never block it.
+            let _ = client
+                .create_pr_status(
+                    &repo.project_id,
+                    &repo.repo_id,
+                    pr_id,
+                    &status(
+                        GitStatusState::NotApplicable,
+                        "palisade could not scan this pull request (scanner unavailable); not blocking"
+                            .into(),
+                    ),
+                )
+                .await;
+        }
+        result
     }
 }
 
@@ -511,6 +593,15 @@ mod tests {
         let p = plan_threads(&state, &[lf("a", Severity::High), lf("c", Severity::High)], 5);
         assert_eq!(p.reopen, vec![2]);
         assert!(p.create.is_empty());
+    }
+
+    #[test]
+    fn repository_text_cannot_start_markdown() {
+        assert_eq!(
+            md_safe("a\n# [click](http://x)|`b`", 100),
+            "a_# [click](http://x)__b_"
+        );
+        assert_eq!(md_safe("abcdef", 3), "abc…");
     }
 
     #[test]

@@ -300,7 +300,11 @@ impl Engine {
         if report.enabled > 0 || report.restored > 0 {
             self.schedule_connector(connector, false, at).await?;
         }
-        if (report.enabled > 0 || report.restored > 0 || report.archived > 0) && settings.webhooks {
+        // Without a webhook URL no subscription can exist, so none can change.
+        if (report.enabled > 0 || report.restored > 0 || report.archived > 0)
+            && settings.webhooks
+            && settings.webhook_url.is_some()
+        {
             // Subscriptions follow the projects that have scanned repositories.
             self.queue_job(JobSpec::Subscriptions {
                 connector: connector.id.to_string(),
@@ -377,12 +381,19 @@ impl Engine {
         // Never-scanned repositories are due: the first batch is queued now.
         let scans_queued = self.schedule_connector(connector, false, at).await?.queued;
         let before: HashMap<&str, &ManagedRepo> = rows.iter().map(|r| (r.repo_id.as_str(), r)).collect();
-        let pr_changed = changed.iter().any(|r| {
+        // PR scans need PR events (a missing webhook URL is reported by the
+        // job); full scans use push events when there is a URL.
+        let url = self
+            .store
+            .scan_settings(&connector.id)
+            .await?
+            .webhook_url
+            .is_some();
+        let hooks_job = changed.iter().any(|r| {
             before
                 .get(r.repo_id.as_str())
-                .is_none_or(|b| b.pr_scans != r.pr_scans)
+                .is_none_or(|b| b.pr_scans != r.pr_scans || (url && b.full_scans != r.full_scans))
         });
-        let hooks_job = pr_changed;
         if hooks_job {
             self.queue_job(JobSpec::Subscriptions {
                 connector: connector.id.to_string(),

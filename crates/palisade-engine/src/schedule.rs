@@ -190,6 +190,7 @@ impl Engine {
             let r = self
                 .schedule_connector(record, force, if force { started } else { now() })
                 .await?;
+            let mut progressed = r.queued > 0;
             if worker.slots == 0 {
                 // Other processes run the jobs: wait for the batch to drain.
                 loop {
@@ -202,6 +203,7 @@ impl Engine {
                     if !busy {
                         break;
                     }
+                    progressed = true;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             } else {
@@ -210,8 +212,11 @@ impl Engine {
                 report.worker.retried += w.retried;
                 report.worker.dead += w.dead;
                 report.worker.lease_lost += w.lease_lost;
+                progressed |= w.succeeded + w.retried + w.dead + w.lease_lost > 0;
             }
-            if r.queued == 0 {
+            // Due repositories may wait behind a batch queued earlier (by
+            // `repos enable` or the scheduler): go on while anything moves.
+            if !progressed || (r.queued == 0 && r.waiting == 0) {
                 break;
             }
             report.batches += 1;

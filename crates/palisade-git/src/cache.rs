@@ -44,7 +44,8 @@ const CONFIG: &[&str] = &[
     // No credential helpers and no askpass program: the header is the only credential.
     "credential.helper=",
     "core.askPass=",
-    "http.followRedirects=initial",
+    // A redirect would carry the credential header to another host.
+    "http.followRedirects=false",
     "fetch.recurseSubmodules=false",
     "submodule.recurse=false",
     "core.hooksPath=/dev/null",

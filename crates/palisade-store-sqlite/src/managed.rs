@@ -420,6 +420,15 @@ impl ManagedStore for SqliteStore {
         Ok(inserted.is_some())
     }
 
+    async fn forget_delivery(&self, delivery_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM webhook_deliveries WHERE id = $1")
+            .bind(delivery_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn webhook_secret(&self, connector: &ConnectorId) -> Result<Option<Vec<u8>>> {
         let row = managed_row(&self.pool, connector, "webhook_secret").await?;
         get(&row, "webhook_secret")

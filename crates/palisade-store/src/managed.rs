@@ -195,6 +195,10 @@ pub trait ManagedStore: Send + Sync {
         forget_before: Timestamp,
     ) -> Result<bool>;
 
+    /// Forgets a delivery id, so ADO's retry of a delivery palisade could
+    /// not act on is handled, not taken for a replay.
+    async fn forget_delivery(&self, delivery_id: &str) -> Result<()>;
+
     /// The sealed shared secret service hooks authenticate with.
     async fn webhook_secret(&self, connector: &ConnectorId) -> Result<Option<Vec<u8>>>;
 

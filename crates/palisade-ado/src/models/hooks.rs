@@ -435,7 +435,11 @@ fn rfc3339_millis(text: &str) -> Option<i64> {
     }
     let offset_min = match rest {
         "Z" | "z" => 0,
-        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
+        tz if tz.len() == 6
+            && tz.is_ascii()
+            && (tz.starts_with('+') || tz.starts_with('-'))
+            && &tz[3..4] == ":" =>
+        {
             let v = tz[1..3].parse::<i64>().ok()? * 60 + tz[4..6].parse::<i64>().ok()?;
             if tz.starts_with('-') { -v } else { v }
         }
