@@ -123,10 +123,11 @@ def connect(env, url, pat):
     run(env, "repos", "enable", "--all", "--no-pr")
 
 
-def scanned(env, since_ms):
-    """(repos scanned ok, repos failed, bytes) over managed scans started after since_ms."""
+def scanned(env, since_ms, until_ms=None):
+    """(repos scanned ok, repos failed, bytes) over managed scans started in [since_ms, until_ms)."""
     scans = json.loads(run(env, "scans", "list", "--format", "json", "--limit", "100000").stdout)
-    mine = [s for s in scans if s.get("context") and parse_ts(s["started_at"]) * 1000 >= since_ms]
+    mine = [s for s in scans if s.get("context") and since_ms <= parse_ts(s["started_at"]) * 1000
+            and (until_ms is None or parse_ts(s["started_at"]) * 1000 < until_ms)]
     ok = [s for s in mine if s["status"] in ("completed", "completed-with-errors")]
     return len(ok), len(mine) - len(ok), sum(s["bytes"] for s in ok)
 
@@ -135,8 +136,8 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-def report(label, secs, rss, env, since):
-    ok, failed, nbytes = scanned(env, since)
+def report(label, secs, rss, env, since, until=None):
+    ok, failed, nbytes = scanned(env, since, until)
     total = ok + failed
     rate = 100.0 * ok / total if total else 0.0
     log(f"{label:44} {secs:8.1f} s  {60 * ok / secs:8.1f} repos/min  {nbytes / secs / 2**20:7.1f} MiB/s"
@@ -187,7 +188,7 @@ def postgres_run(url, pat):
         for w in workers:
             w.send_signal(signal.SIGTERM)
             w.wait(timeout=120)
-        first = report(times[0][0], times[0][1], rss, env, times[0][2])
+        first = report(times[0][0], times[0][1], rss, env, times[0][2], times[1][2])
         second = report(times[1][0], times[1][1], rss, env, times[1][2])
         log(f"{'':44} no-change rescan is {first / second:.1f}x faster (target >= 10x)")
     finally:
