@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use palisade_domain::ScanSummary;
+use palisade_engine::RepoSelector;
 use palisade_store::{ManagedRepoFilter, Store};
 
 use crate::Outcome;
@@ -51,12 +52,8 @@ pub fn run(global: &GlobalArgs, args: &ScansArgs) -> anyhow::Result<Outcome> {
 /// A repository's scan target from `project/repo`, `org/project/repo` or the target itself.
 async fn repo_target(s: &dyn Store, name: &str) -> anyhow::Result<String> {
     let repos = s.list_managed_repos(&ManagedRepoFilter::default()).await?;
-    let found = repos.iter().find(|r| {
-        r.target == name
-            || name.eq_ignore_ascii_case(&format!("{}/{}", r.project, r.name))
-            || name.eq_ignore_ascii_case(&format!("{}/{}/{}", r.org, r.project, r.name))
-            || name.eq_ignore_ascii_case(&r.repo_id)
-    });
+    let by_name = RepoSelector::Repos(vec![name.to_owned()]);
+    let found = repos.iter().find(|r| r.target == name || by_name.matches(r));
     match found {
         Some(r) => Ok(r.target.clone()),
         None => anyhow::bail!("no managed repository {name:?}: see `palisade repos list`"),

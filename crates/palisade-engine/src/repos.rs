@@ -32,7 +32,8 @@ pub enum RepoSelector {
 }
 
 impl RepoSelector {
-    fn matches(&self, r: &ManagedRepo) -> bool {
+    /// Whether `r` is selected (names and ids compared ignoring case).
+    pub fn matches(&self, r: &ManagedRepo) -> bool {
         match self {
             Self::All => true,
             Self::Org(o) => &r.org == o,
