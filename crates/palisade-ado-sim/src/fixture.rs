@@ -104,6 +104,9 @@ pub struct Repo {
     pub default_branch: Option<String>,
     pub is_disabled: bool,
     pub is_fork: bool,
+    /// The repository this one is a fork of (same organization).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fork_of: Option<RepoRef>,
     pub size: Option<u64>,
     /// Hidden repos back project wikis; listed only with `includeHidden=true`.
     pub hidden: bool,
@@ -174,6 +177,15 @@ pub struct PullRequest {
     pub last_merge_target_commit: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_date: Option<DateTime<Utc>>,
+    /// For a pull request from a fork: the fork holding `source` (same organization).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fork_source: Option<RepoRef>,
+    /// `succeeded` (default), `conflicts` (no `refs/pull/{id}/merge`) or `failure` (a branch is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_status: Option<String>,
+    /// The commit `refs/pull/{id}/merge` points at (parents: target tip, source tip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_merge_commit: Option<String>,
     /// One per creation and per push to the source branch (absent = one, from the current tips).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iterations: Vec<PrIteration>,
@@ -181,6 +193,14 @@ pub struct PullRequest {
     pub threads: Vec<PrThread>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub statuses: Vec<PrStatus>,
+}
+
+/// A repository by project and repository name (or GUID), within one organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RepoRef {
+    pub project: String,
+    pub repo: String,
 }
 
 /// A pull request iteration: the source and target commits after a creation or a push.
@@ -666,6 +686,12 @@ impl Org {
         self.projects
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(key) || (as_id.is_some() && p.id == as_id))
+    }
+
+    /// The project and repository `r` names.
+    pub fn repo_at(&self, r: &RepoRef) -> Option<(&Project, &Repo)> {
+        let p = self.project(&r.project)?;
+        p.repo(&r.repo).map(|repo| (p, repo))
     }
 }
 

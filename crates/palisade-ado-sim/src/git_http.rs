@@ -272,6 +272,28 @@ pub(crate) async fn list_refs(dir: &Path) -> AdoResult<Vec<(String, String)>> {
         .collect())
 }
 
+/// Refs with, for annotated tags, the object the tag points at (the
+/// refs API's `peeledObjectId` under `peelTags=true`).
+pub(crate) async fn list_refs_peeled(dir: &Path) -> AdoResult<Vec<(String, String, Option<String>)>> {
+    let mut cmd = git(dir);
+    cmd.args(["for-each-ref", "--format=%(refname) %(objectname) %(*objectname)"]);
+    let out = run(cmd).await.map_err(|e| {
+        tracing::error!(error = %e, "for-each-ref failed");
+        AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR)
+    })?;
+    let text = String::from_utf8_lossy(&out);
+    Ok(text
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split(' ');
+            let name = parts.next()?;
+            let oid = parts.next()?;
+            let peeled = parts.next().filter(|p| !p.is_empty()).map(str::to_string);
+            Some((name.to_string(), oid.to_string(), peeled))
+        })
+        .collect())
+}
+
 /// One commit as the commits API needs it.
 #[derive(Debug, Clone)]
 pub(crate) struct CommitInfo {

@@ -27,8 +27,10 @@
 //!
 //! ## Pull requests, pushes and service hooks
 //! Pull requests track the source and target commits of the real bare repos
-//! (`lastMergeSourceCommit`, `lastMergeTargetCommit`, iterations with the merge base); threads,
-//! comments and statuses are stored per pull request. Web-hook subscriptions
+//! (`lastMergeSourceCommit`, `lastMergeTargetCommit`, iterations with the merge base) and keep
+//! ADO's `refs/pull/{id}/merge` in the target repository while active (none on conflicts); a pull
+//! request may come from a fork (`forkSource`; [`SimState::create_fork`]), whose commits reach the
+//! target only through that ref. Threads, comments and statuses are stored per pull request. Web-hook subscriptions
 //! (`_apis/hooks/subscriptions`) receive `git.pullrequest.created`, `git.pullrequest.updated` and
 //! `git.push` events, delivered asynchronously with retries, when a pull request is opened or
 //! updated (REST `PATCH`), and on every push, through `git-receive-pack` or the simulator's own
@@ -62,17 +64,18 @@ pub mod generate;
 mod git_http;
 mod hooks;
 pub mod knobs;
+mod merge;
 mod push;
 mod routes;
 mod server;
 
 pub use content::{PlantedSecret, RepoRecipe};
 pub use error::AdoError;
-pub use fixture::{Estate, FixtureError};
+pub use fixture::{Estate, FixtureError, RepoRef};
 pub use generate::{GenerateOptions, RepoContent, generated_pat};
 pub use hooks::{DeliveryAttempt, DeliveryState, HookDelivery};
 pub use knobs::{HookKnobs, Knobs, RateLimit, SigninMode, Stats};
-pub use push::{SimCommit, SimPullRequest, SimPullRequestOpened, SimPush};
+pub use push::{SimCommit, SimFork, SimForkCreated, SimPullRequest, SimPullRequestOpened, SimPush};
 pub use routes::oauth::ADO_RESOURCE;
 pub use server::{RunningSim, Sim, SimError, SimState, app, serve, serve_state, start};
 

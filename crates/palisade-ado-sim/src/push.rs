@@ -1,12 +1,13 @@
 //! What follows a push (through `git-receive-pack` or a `/_sim` commit): the repository's default
 //! branch when it was empty, pull requests whose source moved (new iteration, system thread,
-//! `lastMergeSourceCommit`), and the `git.push` and `git.pullrequest.updated` events.
-//! Also the simulator's own commit and pull request helpers ([`SimState::commit`],
-//! [`SimState::open_pull_request`]).
+//! `lastMergeSourceCommit`), here or, for a fork, in the repositories it has pull requests into,
+//! their `refs/pull/{id}/merge`, and the `git.push` and `git.pullrequest.updated` events.
+//! Also the simulator's own commit, pull request and fork helpers ([`SimState::commit`],
+//! [`SimState::open_pull_request`], [`SimState::create_fork`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -15,9 +16,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{AdoError, AdoResult};
-use crate::fixture::{PrIteration, Project, Repo, User};
+use crate::fixture::{PrIteration, Project, PullRequest, Repo, RepoRef, User};
 use crate::git_http::{self, CommitInfo, list_refs, quote_path};
 use crate::hooks::{self, Event, Message};
+use crate::merge;
 use crate::routes::git::{full_ref, repo_url};
 use crate::routes::pullrequest::{NewPr, publish_pr, ref_update_thread, repo_mut};
 use crate::routes::{actor, href, identity_ref, project_ref};
@@ -78,7 +80,186 @@ struct PrUpdate {
     commits: usize,
 }
 
-/// Updates the estate after a push and raises its events. Returns the push id.
+/// Records a push to a pull request's source branch: a new iteration (after a first one for
+/// the creation when there is none), the last merge commits and a system thread.
+fn apply_update(pr: &mut PullRequest, u: &PrUpdate, pusher: &User, push_id: i64, now: DateTime<Utc>) {
+    let target_tip = u
+        .target
+        .clone()
+        .or_else(|| pr.last_merge_target_commit.clone())
+        .unwrap_or_default();
+    if pr.iterations.is_empty()
+        && let Some(old) = u
+            .old_source
+            .clone()
+            .or_else(|| pr.last_merge_source_commit.clone())
+    {
+        pr.iterations.push(PrIteration {
+            id: 1,
+            source_commit: old,
+            target_commit: target_tip.clone(),
+            common_commit: None,
+            reason: "create".into(),
+            author: pr.created_by.clone(),
+            push_id: None,
+            created: pr.creation_date.unwrap_or_default(),
+        });
+    }
+    pr.iterations.push(PrIteration {
+        id: pr.iterations.len() as i64 + 1,
+        source_commit: u.source.clone(),
+        target_commit: target_tip.clone(),
+        common_commit: u.common.clone(),
+        reason: "push".into(),
+        author: Some(pusher.name.clone()),
+        push_id: Some(push_id),
+        created: now,
+    });
+    pr.last_merge_source_commit = Some(u.source.clone());
+    pr.last_merge_target_commit = Some(target_tip);
+    let thread = ref_update_thread(pr, &u.branch, &u.source, u.commits, pusher);
+    pr.threads.push(thread);
+}
+
+/// A pull request from a fork whose source branch a push to the fork moved.
+struct ForkMove {
+    project_id: Uuid,
+    /// The target repository.
+    repo: Repo,
+    pr_id: i64,
+    target: String,
+    change: RefChange,
+    commits: usize,
+}
+
+/// What a push did.
+pub(crate) struct Pushed {
+    pub push_id: i64,
+    /// Updates of pull requests from this repository (a fork) into others, running on their own:
+    /// they take the targets' locks, which must never wait while the fork's is held.
+    pub forks: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Pull requests of other repositories whose source is a branch of `fork` this push moved.
+fn fork_moves(
+    state: &SimState,
+    org: &str,
+    fork: &Repo,
+    changes: &[RefChange],
+    per_ref: &BTreeMap<String, usize>,
+) -> Vec<ForkMove> {
+    let estate = state.estate();
+    let Some(o) = estate.org(org) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in &o.projects {
+        for r in p.repos.iter().filter(|r| r.guid() != fork.guid()) {
+            for pr in &r.pull_requests {
+                let from_fork = pr
+                    .fork_source
+                    .as_ref()
+                    .and_then(|f| o.repo_at(f))
+                    .is_some_and(|(_, fr)| fr.guid() == fork.guid());
+                if !from_fork || pr.status.as_deref().unwrap_or("active") != "active" {
+                    continue;
+                }
+                let source = full_ref(&pr.source);
+                if let Some(c) = changes.iter().find(|c| c.name == source && c.new.is_some()) {
+                    out.push(ForkMove {
+                        project_id: p.guid(),
+                        repo: Repo {
+                            pull_requests: Vec::new(),
+                            ..r.clone()
+                        },
+                        pr_id: pr.id,
+                        target: full_ref(&pr.target),
+                        change: c.clone(),
+                        commits: per_ref.get(&source).copied().unwrap_or(0),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Brings pull requests from a fork up to date with a push to it: the fork's commits copied into
+/// the target, a new iteration, the merge ref rebuilt, `git.pullrequest.updated`.
+async fn update_fork_prs(
+    state: SimState,
+    org: String,
+    fork_dir: PathBuf,
+    pusher: User,
+    push_id: i64,
+    moves: Vec<ForkMove>,
+) {
+    let who = pusher.display_name.clone().unwrap_or_else(|| pusher.name.clone());
+    for m in moves {
+        let Some(new) = m.change.new.clone() else {
+            continue;
+        };
+        let done = async {
+            let dir = state.inner.git.ensure(&m.repo).await?;
+            let repo_lock = state.inner.git.repo_lock(m.repo.guid());
+            let _guard = repo_lock.lock().await;
+            merge::copy_from_fork(&dir, &fork_dir, &new).await?;
+            let target = list_refs(&dir)
+                .await?
+                .into_iter()
+                .find(|(n, _)| *n == m.target)
+                .map(|(_, o)| o);
+            let common = match &target {
+                Some(t) => git_http::merge_base(&dir, &new, t).await,
+                None => None,
+            };
+            let u = PrUpdate {
+                id: m.pr_id,
+                branch: m.change.name.clone(),
+                old_source: m.change.old.clone(),
+                source: new.clone(),
+                target,
+                common,
+                commits: m.commits,
+            };
+            {
+                let mut estate = state.estate_mut();
+                if let Some(pr) = repo_mut(&mut estate, &org, Some(m.project_id), Some(m.repo.guid()))
+                    .and_then(|r| r.pull_requests.iter_mut().find(|x| x.id == m.pr_id))
+                {
+                    apply_update(pr, &u, &pusher, push_id, Utc::now());
+                }
+            }
+            merge::refresh(&state, &org, m.project_id, m.repo.guid(), &dir, m.pr_id).await
+        }
+        .await;
+        if let Err(e) = done {
+            tracing::warn!(pr = m.pr_id, error = ?e, "cannot update a pull request from a fork");
+            continue;
+        }
+        let Some((org_name, p, r)) = locate_by_id(&state, &org, m.repo.guid()) else {
+            continue;
+        };
+        if let Some(pr) = r.pull_requests.iter().find(|x| x.id == m.pr_id) {
+            let text = format!(
+                "{who} updated the source branch of pull request {} ({})",
+                pr.id, pr.title
+            );
+            publish_pr(
+                &state,
+                &org_name,
+                &p,
+                &r,
+                pr,
+                hooks::PR_UPDATED,
+                Some("PushNotification"),
+                &text,
+            );
+        }
+    }
+}
+
+/// Updates the estate after a push and raises its events.
 pub(crate) async fn after_push(
     state: &SimState,
     org: &str,
@@ -87,7 +268,7 @@ pub(crate) async fn after_push(
     pusher: &User,
     before: &[(String, String)],
     changes: Vec<RefChange>,
-) -> i64 {
+) -> Pushed {
     state.bump(|s| s.pushes += 1);
     let push_id = {
         let mut ids = lock(&state.inner.push_ids);
@@ -96,7 +277,7 @@ pub(crate) async fn after_push(
         *n
     };
     let Some((org_name, p, r)) = locate_by_id(state, org, repo_id) else {
-        return push_id;
+        return Pushed { push_id, forks: None };
     };
     let before_tips: Vec<String> = before.iter().map(|(_, o)| o.clone()).collect();
     let mut commits: Vec<CommitInfo> = Vec::new();
@@ -141,7 +322,7 @@ pub(crate) async fn after_push(
     for pr in r
         .pull_requests
         .iter()
-        .filter(|pr| pr.status.as_deref().unwrap_or("active") == "active")
+        .filter(|pr| pr.status.as_deref().unwrap_or("active") == "active" && pr.fork_source.is_none())
     {
         let source = full_ref(&pr.source);
         let Some(change) = changes.iter().find(|c| c.name == source) else {
@@ -184,52 +365,35 @@ pub(crate) async fn after_push(
                 {
                     pr.last_merge_target_commit = Some(new);
                 }
-                let Some(u) = updates.iter().find(|u| u.id == pr.id) else {
-                    continue;
-                };
-                let target_tip = u
-                    .target
-                    .clone()
-                    .or_else(|| pr.last_merge_target_commit.clone())
-                    .unwrap_or_default();
-                if pr.iterations.is_empty()
-                    && let Some(old) = u
-                        .old_source
-                        .clone()
-                        .or_else(|| pr.last_merge_source_commit.clone())
-                {
-                    pr.iterations.push(PrIteration {
-                        id: 1,
-                        source_commit: old,
-                        target_commit: target_tip.clone(),
-                        common_commit: None,
-                        reason: "create".into(),
-                        author: pr.created_by.clone(),
-                        push_id: None,
-                        created: pr.creation_date.unwrap_or_default(),
-                    });
+                if let Some(u) = updates.iter().find(|u| u.id == pr.id) {
+                    apply_update(pr, u, pusher, push_id, now);
                 }
-                pr.iterations.push(PrIteration {
-                    id: pr.iterations.len() as i64 + 1,
-                    source_commit: u.source.clone(),
-                    target_commit: target_tip.clone(),
-                    common_commit: u.common.clone(),
-                    reason: "push".into(),
-                    author: Some(pusher.name.clone()),
-                    push_id: Some(push_id),
-                    created: now,
-                });
-                pr.last_merge_source_commit = Some(u.source.clone());
-                pr.last_merge_target_commit = Some(target_tip);
-                let thread = ref_update_thread(pr, &u.branch, &u.source, u.commits, pusher);
-                pr.threads.push(thread);
             }
         }
     }
+    // Merge refs of the pull requests whose branches moved (the caller holds the lock).
+    let moved: Vec<i64> = r
+        .pull_requests
+        .iter()
+        .filter(|pr| pr.status.as_deref().unwrap_or("active") == "active")
+        .filter(|pr| {
+            updates.iter().any(|u| u.id == pr.id)
+                || changes
+                    .iter()
+                    .any(|c| c.new.is_some() && c.name == full_ref(&pr.target))
+        })
+        .map(|pr| pr.id)
+        .collect();
+    for id in moved {
+        if let Err(e) = merge::refresh(state, &org_name, p.guid(), r.guid(), dir, id).await {
+            tracing::warn!(pr = id, error = ?e, "cannot refresh a merge ref");
+        }
+    }
     let Some((org_name, p, r)) = locate_by_id(state, org, repo_id) else {
-        return push_id;
+        return Pushed { push_id, forks: None };
     };
     let who = pusher.display_name.clone().unwrap_or_else(|| pusher.name.clone());
+    let from_fork = fork_moves(state, &org_name, &r, &changes, &per_ref);
     publish_push(state, &org_name, &p, &r, pusher, push_id, &changes, commits, &who);
     for u in &updates {
         if let Some(pr) = r.pull_requests.iter().find(|x| x.id == u.id) {
@@ -249,7 +413,17 @@ pub(crate) async fn after_push(
             );
         }
     }
-    push_id
+    let forks = (!from_fork.is_empty()).then(|| {
+        tokio::spawn(update_fork_prs(
+            state.clone(),
+            org_name.clone(),
+            dir.to_path_buf(),
+            pusher.clone(),
+            push_id,
+            from_fork,
+        ))
+    });
+    Pushed { push_id, forks }
 }
 
 #[expect(clippy::too_many_arguments, reason = "an event names its whole subject")]
@@ -396,6 +570,8 @@ pub struct SimPullRequest {
     /// Fixture user name of the creator (default: the build service).
     pub created_by: Option<String>,
     pub is_draft: bool,
+    /// For a pull request from a fork: the fork (in the same organization) holding `source`.
+    pub fork_source: Option<RepoRef>,
 }
 
 /// What [`SimState::open_pull_request`] opened.
@@ -404,6 +580,26 @@ pub struct SimPullRequestOpened {
     pub pull_request_id: i64,
     pub source_commit: String,
     pub target_commit: String,
+    /// What `refs/pull/{id}/merge` points at; `None` when the branches conflict.
+    pub merge_commit: Option<String>,
+}
+
+/// A fork of a repository (`POST /_sim/orgs/{org}/projects/{project}/repos/{repo}/forks`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimFork {
+    /// Project of the fork (default: the parent's).
+    pub project: Option<String>,
+    /// Name of the fork (default: `{parent}-fork`).
+    pub name: Option<String>,
+}
+
+/// What [`SimState::create_fork`] made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimForkCreated {
+    pub id: Uuid,
+    pub project: String,
+    pub name: String,
 }
 
 fn valid_branch(b: &str) -> bool {
@@ -472,7 +668,7 @@ impl SimState {
         let pusher = actor(&self.estate(), &org_name, c.pusher.as_deref());
         let dir = self.inner.git.ensure(&r).await?;
         let repo_lock = self.inner.git.repo_lock(r.guid());
-        let _guard = repo_lock.lock().await;
+        let guard = repo_lock.lock().await;
         let before = list_refs(&dir).await?;
         let tip = |b: &str| {
             before
@@ -542,7 +738,12 @@ impl SimState {
             .map(|(_, o)| o.clone())
             .ok_or_else(|| AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR))?;
         let changes = ref_changes(&before, &after);
-        let push_id = after_push(self, &org_name, r.guid(), &dir, &pusher, &before, changes).await;
+        let done = after_push(self, &org_name, r.guid(), &dir, &pusher, &before, changes).await;
+        drop(guard);
+        if let Some(forks) = done.forks {
+            let _ = forks.await;
+        }
+        let push_id = done.push_id;
         Ok(SimPush {
             ref_name,
             commit_id,
@@ -567,6 +768,7 @@ impl SimState {
             title: pr.title.clone(),
             description: pr.description.clone(),
             is_draft: pr.is_draft,
+            fork_source: pr.fork_source.clone(),
         };
         let (_, _, opened, _) =
             crate::routes::pullrequest::open(self, &org_name, project_id, r.guid(), new, &who).await?;
@@ -574,7 +776,110 @@ impl SimState {
             pull_request_id: opened.id,
             source_commit: opened.last_merge_source_commit.unwrap_or_default(),
             target_commit: opened.last_merge_target_commit.unwrap_or_default(),
+            merge_commit: opened.last_merge_commit,
         })
+    }
+
+    /// Forks a repository: a new repository (`isFork: true`) in the same organization whose
+    /// git contents are a copy of the parent's branches and tags.
+    pub async fn create_fork(
+        &self,
+        org: &str,
+        project: &str,
+        repo: &str,
+        fork: &SimFork,
+    ) -> Result<SimForkCreated, AdoError> {
+        let (org_name, _, parent) = locate(self, org, project, repo)?;
+        let parent_project = {
+            let estate = self.estate();
+            estate
+                .org(&org_name)
+                .and_then(|o| {
+                    o.projects
+                        .iter()
+                        .find(|p| p.repos.iter().any(|r| r.guid() == parent.guid()))
+                })
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        };
+        let name = fork
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}-fork", parent.name));
+        if name.trim().is_empty()
+            || name.len() > 256
+            || name
+                .chars()
+                .any(|c| c.is_control() || "/\\?:*\"<>|#%".contains(c))
+        {
+            return Err(AdoError::bad_param("name"));
+        }
+        let target_project = fork.project.clone().unwrap_or(parent_project.clone());
+        let parent_dir = self.inner.git.ensure(&parent).await?;
+        let (project_id, new_repo) = {
+            let estate = self.estate();
+            let p = estate
+                .org(&org_name)
+                .and_then(|o| o.project(&target_project))
+                .ok_or_else(|| AdoError::project_not_found(&target_project))?;
+            if p.repo(&name).is_some() {
+                return Err(AdoError::new(
+                    StatusCode::CONFLICT,
+                    "GitRepositoryNameAlreadyExistsException",
+                    format!("TF400948: A Git repository with the name {name} already exists."),
+                ));
+            }
+            let repo = Repo {
+                id: Some(crate::fixture::stable_id(&["repo", &org_name, &p.name, &name])),
+                name: name.clone(),
+                default_branch: parent.default_branch.clone(),
+                is_fork: true,
+                fork_of: Some(RepoRef {
+                    project: parent_project,
+                    repo: parent.name.clone(),
+                }),
+                size: parent.size,
+                ..Repo::default()
+            };
+            (p.guid(), repo)
+        };
+        // An empty bare repository (no branches in the fixture), then the parent's refs.
+        let dir = self.inner.git.ensure(&new_repo).await?;
+        let mut copy = git_http::git(&dir);
+        copy.args([
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--end-of-options",
+        ])
+        .arg(&parent_dir)
+        .args(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
+        git_http::run(copy).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot copy a fork");
+            AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR)
+        })?;
+        let created = SimForkCreated {
+            id: new_repo.guid(),
+            project: target_project,
+            name: name.clone(),
+        };
+        let mut estate = self.estate_mut();
+        let p = estate
+            .orgs
+            .iter_mut()
+            .find(|o| o.name.eq_ignore_ascii_case(&org_name))
+            .and_then(|o| o.projects.iter_mut().find(|p| p.guid() == project_id))
+            .ok_or_else(|| AdoError::project_not_found(&created.project))?;
+        if p.repo(&name).is_some() {
+            return Err(AdoError::new(
+                StatusCode::CONFLICT,
+                "GitRepositoryNameAlreadyExistsException",
+                format!("TF400948: A Git repository with the name {name} already exists."),
+            ));
+        }
+        p.repos.push(new_repo);
+        Ok(created)
     }
 }
 

@@ -389,6 +389,10 @@ pub fn app(state: SimState) -> Router {
             "/_sim/orgs/{org}/projects/{project}/repos/{repo}/pullrequests",
             post(post_pull_request),
         )
+        .route(
+            "/_sim/orgs/{org}/projects/{project}/repos/{repo}/forks",
+            post(post_fork),
+        )
         .fallback(dispatch)
         .with_state(state)
 }
@@ -544,6 +548,25 @@ async fn post_pull_request(
     };
     match state.open_pull_request(&org, &project, &repo, &pr).await {
         Ok(p) => (StatusCode::CREATED, axum::Json(p)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn post_fork(
+    State(state): State<SimState>,
+    axum::extract::Path((org, project, repo)): RepoPath,
+    body: Bytes,
+) -> Response {
+    let fork: crate::push::SimFork = if body.iter().all(u8::is_ascii_whitespace) {
+        crate::push::SimFork::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(f) => f,
+            Err(e) => return AdoError::bad_request(format!("invalid fork JSON: {e}")).into_response(),
+        }
+    };
+    match state.create_fork(&org, &project, &repo, &fork).await {
+        Ok(f) => (StatusCode::CREATED, axum::Json(f)).into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -226,9 +226,26 @@ impl AdoClient {
         self.refs(project, repo, "heads/").await
     }
 
+    /// Branches and tags, annotated tags with the commit they point at
+    /// (`peeledObjectId`): what a clone of the repository would hold.
+    pub async fn branch_and_tag_tips(&self, project: &str, repo: &str) -> Result<Vec<GitRef>, AdoError> {
+        let (mut heads, tags) = tokio::try_join!(
+            self.refs_peeled(project, repo, "heads/"),
+            self.refs_peeled(project, repo, "tags/")
+        )?;
+        heads.extend(tags);
+        Ok(heads)
+    }
+
     async fn refs(&self, project: &str, repo: &str, filter: &str) -> Result<Vec<GitRef>, AdoError> {
         let url = self.url(&[project, "_apis", "git", "repositories", repo, "refs"]);
         self.get_all_token(&REFS, &url, &[q("filter", filter)]).await
+    }
+
+    async fn refs_peeled(&self, project: &str, repo: &str, filter: &str) -> Result<Vec<GitRef>, AdoError> {
+        let url = self.url(&[project, "_apis", "git", "repositories", repo, "refs"]);
+        self.get_all_token(&REFS, &url, &[q("filter", filter), q("peelTags", "true")])
+            .await
     }
 
     /// The newest `top` commits of `branch` (`main` or `refs/heads/main`).

@@ -254,9 +254,13 @@ pub enum JobsCommand {
 
 #[derive(Debug, Args)]
 pub struct WorkerOpts {
-    /// Jobs run at once.
+    /// Jobs running git or the scanner at once.
     #[arg(long, default_value_t = 2)]
     pub slots: usize,
+    /// Jobs held at once (0: four per slot); those past `--slots` wait on
+    /// Azure DevOps (ref checks, PR comments), not on a core.
+    #[arg(long, default_value_t = 0)]
+    pub max_leases: usize,
     /// Seconds a lease lasts without a heartbeat; a killed worker's jobs go
     /// to another worker after this.
     #[arg(long, default_value_t = 60)]

@@ -13,6 +13,7 @@ use crate::{engine, store};
 fn worker_options(o: &WorkerOpts) -> WorkerOptions {
     WorkerOptions {
         slots: o.slots.max(1),
+        max_leases: o.max_leases,
         lease: Duration::from_secs(o.lease_seconds.clamp(5, 3600)),
         ..WorkerOptions::default()
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use palisade_ado::models::GitRef;
 use palisade_domain::{
     FingerprintKey, ManagedState, OrgName, ScanContext, ScanError, ScanStatus, ScanSummary, ScanTrigger,
     TargetKind, Timestamp,
@@ -13,7 +14,7 @@ use palisade_domain::{
 use palisade_git::{CloneCache, GitError};
 use palisade_scanner::{NoProgress, ScanOptions};
 use palisade_secrets::RuleSet;
-use palisade_store::{LogLine, ManagedRepo};
+use palisade_store::{LogLine, ManagedRepo, ScannedUpTo};
 use secrecy::ExposeSecret;
 
 use crate::jobs::{JobCtx, JobError};
@@ -227,7 +228,9 @@ impl Engine {
                 repo.project, repo.name
             )));
         };
-        let since = if from_scratch {
+        // Objects read with other rules must be read again.
+        let rules_changed = repo.scanned_rules.as_deref() != Some(kit.rules.version());
+        let since = if from_scratch || rules_changed {
             Vec::new()
         } else {
             repo.scanned_tips.clone()
@@ -246,8 +249,29 @@ impl Engine {
         let started = now();
         let clock = Instant::now();
         let mut summary = new_summary(repo.target.clone(), &kit.rules, context, started);
-        self.store.begin_scan(&summary).await?;
         let mut log = ScanLog::default();
+        if !since.is_empty() {
+            // Asking ADO for the ref tips is one request; a fetch that finds
+            // nothing new costs git a negotiation and a server process.
+            let client = self.client(&record, &org).await?;
+            match client.branch_and_tag_tips(&repo.project_id, &repo.repo_id).await {
+                Ok(refs) => {
+                    if let Some(tips) = unchanged_tips(&refs, &since) {
+                        return self
+                            .record_unchanged(ctx, &org, &repo, summary, log, clock, &tips, &refs)
+                            .await;
+                    }
+                }
+                // The fetch below finds out for itself.
+                Err(e) => log.warn(format!(
+                    "could not list the repository's refs, fetching instead: {e}"
+                )),
+            }
+        }
+        // A scan runs (and shows as running) only once it holds a slot; the
+        // credential is taken after the wait, so a token cannot expire in it.
+        let _slot = ctx.scan_slot().await?;
+        self.store.begin_scan(&summary).await?;
         log.info(format!(
             "full scan of {}/{} ({}), trigger {}, attempt {}",
             repo.project,
@@ -256,7 +280,9 @@ impl Engine {
             trigger.as_str(),
             ctx.job.attempts
         ));
-        if since.is_empty() {
+        if since.is_empty() && rules_changed && !repo.scanned_tips.is_empty() {
+            log.info("the rules changed since the last scan: reading the whole history again");
+        } else if since.is_empty() {
             log.info("reading the whole history");
         } else {
             log.info(format!(
@@ -374,7 +400,81 @@ impl Engine {
                 &repo.repo_id,
                 &summary.id,
                 summary.status,
-                Some(&tip_ids),
+                Some(ScannedUpTo {
+                    tips: &tip_ids,
+                    rules_version: kit.rules.version(),
+                }),
+                None,
+                now(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The remote's branch and tag tips (annotated tags peeled), sorted, when
+/// every one of them was read already: then there is nothing new to scan.
+/// `None` when anything is new, or the repository has no refs at all (an
+/// emptied repository goes the long way, which records that).
+fn unchanged_tips(refs: &[GitRef], scanned: &[String]) -> Option<Vec<String>> {
+    let known: std::collections::HashSet<String> = scanned.iter().map(|t| t.to_ascii_lowercase()).collect();
+    let mut tips = Vec::with_capacity(refs.len());
+    for r in refs {
+        let id = r.peeled_object_id.as_deref().or(r.object_id.as_deref())?;
+        let id = id.to_ascii_lowercase();
+        if !known.contains(&id) {
+            return None;
+        }
+        tips.push(id);
+    }
+    tips.sort();
+    tips.dedup();
+    (!tips.is_empty()).then_some(tips)
+}
+
+impl Engine {
+    /// Records a scan that found every ref where the last one left it.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_unchanged(
+        &self,
+        ctx: &JobCtx,
+        org: &OrgName,
+        repo: &ManagedRepo,
+        mut summary: ScanSummary,
+        mut log: ScanLog,
+        clock: Instant,
+        tips: &[String],
+        refs: &[GitRef],
+    ) -> Result<(), JobError> {
+        let kit = self.kit()?;
+        summary.commit = repo
+            .default_branch
+            .as_ref()
+            .and_then(|b| {
+                let name = format!("refs/heads/{b}");
+                refs.iter().find(|r| r.name == name)
+            })
+            .and_then(|r| r.object_id.clone());
+        summary.status = ScanStatus::Completed;
+        summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        summary.finished_at = Some(now());
+        log.info(format!(
+            "no new commits: the {} ref tips Azure DevOps lists were all read before; nothing to fetch or scan",
+            tips.len()
+        ));
+        ctx.confirm_lease(self).await?;
+        self.store.record_scan(&summary, &[], false).await?;
+        self.store.append_scan_log(&summary.id, log.lines()).await?;
+        self.store
+            .record_repo_scan(
+                org,
+                &repo.repo_id,
+                &summary.id,
+                summary.status,
+                Some(ScannedUpTo {
+                    tips,
+                    rules_version: kit.rules.version(),
+                }),
                 None,
                 now(),
             )
@@ -398,5 +498,38 @@ mod tests {
             "http://127.0.0.1:8080/tfs/c/p/_git/r"
         );
         assert_eq!(clean_remote("https://a:b@host"), "https://host");
+    }
+
+    fn git_ref(name: &str, id: &str, peeled: Option<&str>) -> GitRef {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "objectId": id, "peeledObjectId": peeled,
+        }))
+        .expect("ref")
+    }
+
+    #[test]
+    fn unchanged_only_when_every_tip_was_read() {
+        let (a, b, t) = ("a".repeat(40), "B".repeat(40), "c".repeat(40));
+        let scanned = vec![a.clone(), b.to_ascii_lowercase()];
+        let refs = vec![
+            git_ref("refs/heads/main", &a, None),
+            git_ref("refs/tags/v1", &t, Some(&b)),
+        ];
+        assert_eq!(
+            unchanged_tips(&refs, &scanned),
+            Some(vec![a.clone(), b.to_ascii_lowercase()])
+        );
+        // A deleted branch changes nothing to read.
+        assert_eq!(unchanged_tips(&refs[..1], &scanned), Some(vec![a.clone()]));
+        // A tag on an unread commit, a moved branch, or no refs at all: read.
+        let new_tag = git_ref("refs/tags/v2", &t, None);
+        assert_eq!(unchanged_tips(&[refs[0].clone(), new_tag], &scanned), None);
+        assert_eq!(
+            unchanged_tips(&[git_ref("refs/heads/main", &t, None)], &scanned),
+            None
+        );
+        assert_eq!(unchanged_tips(&[], &scanned), None);
+        let no_id: GitRef = serde_json::from_value(serde_json::json!({"name": "refs/heads/x"})).expect("ref");
+        assert_eq!(unchanged_tips(&[no_id], &scanned), None);
     }
 }

@@ -168,9 +168,20 @@ pub(crate) struct JobCtx {
     token: LeaseToken,
     lease_for: Duration,
     lost: Arc<AtomicBool>,
+    /// The worker's scan slots: git and the scanner run under one.
+    scan_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl JobCtx {
+    /// Waits for a scan slot. Jobs hold one only while they run git or the
+    /// scanner, so a job waiting on Azure DevOps does not keep a core idle.
+    pub(crate) async fn scan_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, JobError> {
+        self.scan_slots
+            .acquire()
+            .await
+            .map_err(|_| JobError::transient("the worker is stopping"))
+    }
+
     /// Renews the lease now; an error when it was lost, so a handler checks
     /// this right before writing its results.
     pub(crate) async fn confirm_lease(&self, engine: &Engine) -> Result<(), JobError> {
@@ -193,8 +204,11 @@ impl JobCtx {
 pub struct WorkerOptions {
     /// Name recorded as lease owner (host and pid by default).
     pub name: String,
-    /// Jobs this process runs at once.
+    /// Jobs running git or the scanner at once in this process.
     pub slots: usize,
+    /// Jobs leased at once (0: four per slot). Those past `slots` wait on
+    /// Azure DevOps (a ref check, comments, statuses) or for a slot.
+    pub max_leases: usize,
     /// How long a lease lasts without a heartbeat (heartbeats every third of it).
     pub lease: Duration,
     /// Sleep between polls when the queue is empty.
@@ -212,6 +226,7 @@ impl Default for WorkerOptions {
         Self {
             name: default_worker_name(),
             slots: 2,
+            max_leases: 0,
             lease: Duration::from_mins(1),
             idle_poll: Duration::from_millis(500),
             retry_base: Duration::from_secs(30),
@@ -318,7 +333,13 @@ impl Engine {
         opts: &WorkerOptions,
         mut stop: watch::Receiver<bool>,
     ) -> Result<WorkerReport, EngineError> {
-        let slots = Arc::new(tokio::sync::Semaphore::new(opts.slots.max(1)));
+        let scan_slots = Arc::new(tokio::sync::Semaphore::new(opts.slots.max(1)));
+        let held = if opts.max_leases == 0 {
+            opts.slots.max(1).saturating_mul(4)
+        } else {
+            opts.max_leases.max(opts.slots.max(1))
+        };
+        let slots = Arc::new(tokio::sync::Semaphore::new(held));
         let report = Arc::new(std::sync::Mutex::new(WorkerReport::default()));
         let kinds: Vec<&str> = opts.kinds.iter().map(String::as_str).collect();
         let mut tasks = tokio::task::JoinSet::new();
@@ -336,8 +357,9 @@ impl Engine {
                 Ok(Some(lease)) => {
                     db_backoff = Duration::from_millis(200);
                     let (engine, opts2, report) = (self.clone(), opts.clone(), Arc::clone(&report));
+                    let scan_slots = Arc::clone(&scan_slots);
                     tasks.spawn(async move {
-                        let outcome = engine.execute(lease, &opts2).await;
+                        let outcome = engine.execute(lease, &opts2, scan_slots).await;
                         let mut r = report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                         match outcome {
                             Outcome::Succeeded => r.succeeded += 1,
@@ -397,7 +419,12 @@ impl Engine {
     }
 
     /// Runs one leased job with a heartbeat, then reports its outcome.
-    async fn execute(&self, lease: Lease, opts: &WorkerOptions) -> Outcome {
+    async fn execute(
+        &self,
+        lease: Lease,
+        opts: &WorkerOptions,
+        scan_slots: Arc<tokio::sync::Semaphore>,
+    ) -> Outcome {
         let Lease { job, token } = lease;
         let lost = Arc::new(AtomicBool::new(false));
         let ctx = JobCtx {
@@ -405,6 +432,7 @@ impl Engine {
             token: token.clone(),
             lease_for: opts.lease,
             lost: Arc::clone(&lost),
+            scan_slots,
         };
         // Aborted when this future ends or is dropped (a worker task
         // cancelled mid-job): a heartbeat left running would hold the lease

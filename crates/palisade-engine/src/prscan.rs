@@ -205,6 +205,62 @@ fn thread_markdown(f: &LineFinding) -> String {
     )
 }
 
+/// The cached repository, holding the pull request's commits. A pull
+/// request from a fork has its source commits in no branch of the target:
+/// they come with `refs/pull/{id}/merge`, the merge commit ADO keeps in the
+/// target repository (second parent: the source tip).
+#[expect(clippy::too_many_arguments, reason = "one fetch names its whole subject")]
+fn with_pr_commits(
+    kit: &crate::ScanKit,
+    repo: palisade_git::Repo,
+    key: &str,
+    remote: &str,
+    header: &str,
+    pr_id: i64,
+    base: &str,
+    head: &str,
+    notes: &mut Vec<String>,
+) -> Result<palisade_git::Repo, JobError> {
+    let present = |repo: &palisade_git::Repo| -> Result<bool, JobError> {
+        let has = |id: &str| repo.commit_exists(id).map_err(|e| git_job_error(&e));
+        Ok(has(base)? && has(head)?)
+    };
+    if present(&repo)? {
+        return Ok(repo);
+    }
+    let name = format!("refs/pull/{pr_id}/merge");
+    let repo = match kit
+        .cache
+        .fetch_ref(key, remote, Some(header), &name, kit.git_timeout)
+    {
+        Ok(fetched) => {
+            notes.push(format!(
+                "the source commit is on no branch of the repository (a pull request from a fork): \
+                 fetched {name} ({})",
+                &fetched.commit[..fetched.commit.len().min(12)]
+            ));
+            fetched.repo
+        }
+        // Closed, or its branches conflict: ADO keeps no merge commit.
+        Err(palisade_git::GitError::RemoteRefNotFound { .. }) => {
+            notes.push(format!("the repository has no {name}"));
+            repo
+        }
+        Err(e) => return Err(git_job_error(&e)),
+    };
+    if present(&repo)? {
+        return Ok(repo);
+    }
+    let missing = if repo.commit_exists(head).map_err(|e| git_job_error(&e))? {
+        format!("target commit {}", &base[..base.len().min(12)])
+    } else {
+        format!("source commit {}", &head[..head.len().min(12)])
+    };
+    Err(JobError::transient(format!(
+        "the pull request's {missing} is not in the repository nor in {name}"
+    )))
+}
+
 impl Engine {
     pub(crate) async fn pr_scan(
         &self,
@@ -290,6 +346,8 @@ impl Engine {
             let clock = Instant::now();
             let mut summary = new_summary(format!("{}!pr/{pr_id}", repo.target), &kit.rules, context, now());
             summary.commit = Some(head.clone());
+            // Running only once it holds a slot; the credential is taken after the wait.
+            let _slot = ctx.scan_slot().await?;
             self.store.begin_scan(&summary).await?;
             let mut log = ScanLog::default();
             log.info(format!(
@@ -306,19 +364,43 @@ impl Engine {
                 let (key, kit2, head2, base2) =
                     (repo.repo_id.clone(), Arc::clone(&kit), head.clone(), base.clone());
                 tokio::task::spawn_blocking(move || {
-                    let synced = kit2
-                        .cache
-                        .sync(&key, &remote, Some(header.expose_secret()), kit2.git_timeout)
-                        .map_err(|e| git_job_error(&e))?;
-                    let exclude = globset::GlobSet::empty();
-                    let opts = crate::fullscan::scan_options(&kit2, &exclude);
-                    palisade_scanner::scan_changes(&synced.repo, &base2, &head2, &opts, &NoProgress)
-                        .map_err(|e| JobError::transient(format!("scan failed: {e}")))
+                    let mut notes = Vec::new();
+                    let scanned = (|| {
+                        let synced = kit2
+                            .cache
+                            .sync(&key, &remote, Some(header.expose_secret()), kit2.git_timeout)
+                            .map_err(|e| git_job_error(&e))?;
+                        let repo = with_pr_commits(
+                            &kit2,
+                            synced.repo,
+                            &key,
+                            &remote,
+                            header.expose_secret(),
+                            pr_id,
+                            &base2,
+                            &head2,
+                            &mut notes,
+                        )?;
+                        let exclude = globset::GlobSet::empty();
+                        let opts = crate::fullscan::scan_options(&kit2, &exclude);
+                        palisade_scanner::scan_changes(&repo, &base2, &head2, &opts, &NoProgress)
+                            .map_err(|e| JobError::transient(format!("scan failed: {e}")))
+                    })();
+                    (notes, scanned)
                 })
                 .await
-                .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?
+                .map_err(|e| JobError::transient(format!("scan task failed: {e}")))
             }
             .await;
+            let scanned = match scanned {
+                Ok((notes, scanned)) => {
+                    for note in notes {
+                        log.info(note);
+                    }
+                    scanned
+                }
+                Err(e) => Err(e),
+            };
             summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
             summary.finished_at = Some(now());
 

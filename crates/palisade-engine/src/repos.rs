@@ -151,6 +151,7 @@ pub fn plan_sync(
                         Vec::new()
                     },
                     scanned_tips: Vec::new(),
+                    scanned_rules: None,
                     last_scan_id: None,
                     last_scan_at: None,
                     last_status: None,

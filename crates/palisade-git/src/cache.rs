@@ -35,6 +35,11 @@ use crate::{GitError, Repo};
 /// request refs (`refs/pull/*`) and notes are left on the server.
 const REFSPECS: [&str; 2] = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
 
+/// Where [`CloneCache::fetch_ref`] keeps the refs it fetches. Outside
+/// `refs/heads` and `refs/tags`, so [`Repo::ref_tips`] never reports them and
+/// history walks leave them out; [`CloneCache::sync`] deletes them.
+pub(crate) const PRIVATE_NAMESPACE: &str = "refs/palisade/";
+
 /// `-c` options of every command run on the cache.
 const CONFIG: &[&str] = &[
     // Only the http(s) transports: no ssh, no `ext::` commands, no local paths.
@@ -100,6 +105,19 @@ pub struct Synced {
     /// Size of the cache entry after the sync.
     pub bytes_on_disk: u64,
     /// Time spent talking to the remote (clone or fetch, and reading its `HEAD`).
+    pub fetch_duration: Duration,
+}
+
+/// The outcome of [`CloneCache::fetch_ref`].
+#[derive(Debug)]
+pub struct FetchedRef {
+    /// The cached (bare) repository, now also holding the ref's commits.
+    pub repo: Repo,
+    /// Where the ref is kept in the cache entry, e.g. `refs/palisade/pull/12/merge`.
+    pub local_ref: String,
+    /// The commit the remote ref points at.
+    pub commit: String,
+    /// Time spent talking to the remote.
     pub fetch_duration: Duration,
 }
 
@@ -177,7 +195,7 @@ impl CloneCache {
         let mut fetch_duration = Duration::ZERO;
         let mut recloned = false;
         let cloned = if fs::symlink_metadata(&dir).is_ok() {
-            match health(&dir, &remote) {
+            match health(&dir, &remote).and_then(|private| drop_refs(&dir, &private, &remote)) {
                 Ok(()) => {
                     let fetch_started = Instant::now();
                     let fetched = fetch(&dir, &remote);
@@ -227,6 +245,96 @@ impl CloneCache {
             cloned,
             recloned_after_corruption: recloned,
             bytes_on_disk: dir_size(&dir),
+            fetch_duration,
+        })
+    }
+
+    /// Fetches one more ref of the remote into the existing cache entry of
+    /// `key`, forced, under a private name: `refs/pull/{n}/merge` (the merge
+    /// commit Azure DevOps keeps for an active pull request, whose second
+    /// parent is the source tip: the one way to get the commits of a pull
+    /// request from a fork) becomes `refs/palisade/pull/{n}/merge`.
+    ///
+    /// Private refs are not branches or tags: [`Repo::ref_tips`] does not
+    /// report them, [`Repo::history_blobs`] does not walk them, and the next
+    /// [`CloneCache::sync`] deletes them.
+    ///
+    /// Only `refs/pull/<digits>/merge` is accepted
+    /// ([`GitError::InvalidRefName`] otherwise). A remote without that ref
+    /// fails with [`GitError::RemoteRefNotFound`]; an entry never synced with
+    /// [`GitError::NotARepository`]. The remote, credential, timeout, locking
+    /// and other errors are those of [`CloneCache::sync`].
+    pub fn fetch_ref(
+        &self,
+        key: &str,
+        remote_url: &str,
+        auth_header: Option<&str>,
+        remote_ref: &str,
+        timeout: Duration,
+    ) -> Result<FetchedRef, GitError> {
+        let started = Instant::now();
+        let deadline = started
+            .checked_add(timeout)
+            .unwrap_or_else(|| started + Duration::from_hours(24 * 365));
+        check_key(key)?;
+        let local_ref = private_ref(remote_ref)?;
+        let url = check_url(remote_url)?;
+        if let Some(header) = auth_header {
+            check_header(header)?;
+        }
+        let remote = Remote {
+            url: &url,
+            auth_header,
+            scrubber: Scrubber::new(auth_header),
+            deadline,
+            budget: timeout,
+        };
+        let _lock = self.lock(key, Some((deadline, timeout)))?;
+        let dir = self.entry_dir(key);
+        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            return Err(GitError::NotARepository {
+                path: dir,
+                message: "the clone cache has no entry for this key: sync it first".to_owned(),
+            });
+        }
+        let refspec = format!("+{remote_ref}:{local_ref}");
+        let fetch_started = Instant::now();
+        let out = run(
+            &dir,
+            &[
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--no-recurse-submodules",
+                "--end-of-options",
+                remote.url,
+                &refspec,
+            ],
+            remote.auth_header,
+            &remote,
+        )?;
+        let fetch_duration = fetch_started.elapsed();
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+            if stderr.contains("couldn't find remote ref") || stderr.contains("could not find remote ref") {
+                return Err(GitError::RemoteRefNotFound {
+                    name: remote_ref.to_owned(),
+                });
+            }
+            return Err(classify(&out, &remote, false));
+        }
+        let repo = Repo::open(&dir)?;
+        let commit = repo
+            .resolve_commit(&local_ref)?
+            .ok_or_else(|| GitError::UnknownRevision {
+                rev: local_ref.clone(),
+            })?;
+        tracing::debug!(key, remote_ref, elapsed = ?fetch_duration, "fetched one ref");
+        Ok(FetchedRef {
+            repo,
+            local_ref,
+            commit,
             fetch_duration,
         })
     }
@@ -288,8 +396,8 @@ impl CloneCache {
 }
 
 /// Checks that `dir` is a bare repository git can read, whose refs all
-/// point at objects it has.
-fn health(dir: &Path, remote: &Remote<'_>) -> Result<(), Failure> {
+/// point at objects it has. Returns the refs [`CloneCache::fetch_ref`] left.
+fn health(dir: &Path, remote: &Remote<'_>) -> Result<Vec<String>, Failure> {
     let out = run(
         dir,
         &["rev-parse", "--is-bare-repository", "--absolute-git-dir"],
@@ -320,6 +428,24 @@ fn health(dir: &Path, remote: &Remote<'_>) -> Result<(), Failure> {
         .any(|l| l.first() == Some(&b' '));
     if !out.status.success() || unreadable {
         return Err(Failure::Corrupt(remote.scrubber.message(&out.stderr, out.status)));
+    }
+    let private = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, name)| name))
+        .filter(|name| name.starts_with(PRIVATE_NAMESPACE))
+        .map(str::to_owned)
+        .collect();
+    Ok(private)
+}
+
+/// Deletes refs (the private ones a sync drops: a pull request fetches its
+/// ref again, and a closed one's commits need not be kept).
+fn drop_refs(dir: &Path, refs: &[String], remote: &Remote<'_>) -> Result<(), Failure> {
+    for name in refs {
+        let out = run(dir, &["update-ref", "-d", "--end-of-options", name], None, remote)?;
+        if !out.status.success() {
+            return Err(Failure::Error(classify(&out, remote, false)));
+        }
     }
     Ok(())
 }
@@ -634,6 +760,23 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The private name of `remote_ref`, which must be `refs/pull/<digits>/merge`
+/// (it ends up on git's command line).
+fn private_ref(remote_ref: &str) -> Result<String, GitError> {
+    let number = remote_ref
+        .strip_prefix("refs/pull/")
+        .and_then(|rest| rest.strip_suffix("/merge"));
+    match number {
+        Some(n) if !n.is_empty() && n.len() <= 10 && n.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(format!("{PRIVATE_NAMESPACE}pull/{n}/merge"))
+        }
+        _ => Err(GitError::InvalidRefName {
+            name: remote_ref.chars().take(120).collect(),
+            reason: "only refs/pull/<number>/merge is fetched",
+        }),
+    }
 }
 
 fn check_key(key: &str) -> Result<(), GitError> {

@@ -87,6 +87,15 @@ pub enum GitError {
     #[error("fetching from the remote failed: {0}")]
     Remote(String),
 
+    /// The remote has no such ref (a pull request's merge ref once the pull
+    /// request is closed, or while its branches conflict).
+    #[error("the remote has no ref {name}")]
+    RemoteRefNotFound { name: String },
+
+    /// A ref name the clone cache does not fetch.
+    #[error("invalid ref name {name:?}: {reason}")]
+    InvalidRefName { name: String, reason: &'static str },
+
     /// A clone cache key outside `[A-Za-z0-9._-]{1,100}` or starting with `.`.
     #[error("invalid clone cache key {key:?}: {reason}")]
     InvalidCacheKey { key: String, reason: &'static str },

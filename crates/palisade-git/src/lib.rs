@@ -30,7 +30,7 @@ use std::fmt;
 
 use palisade_domain::{BlobId, CommitInfo};
 
-pub use cache::{CloneCache, Synced};
+pub use cache::{CloneCache, FetchedRef, Synced};
 #[doc(hidden)]
 pub use diff::{AddedLines, parse_added_lines};
 pub use diff::{ChangeStatus, ChangedFile};

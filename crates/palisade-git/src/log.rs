@@ -7,12 +7,15 @@ use std::io::{self, BufRead};
 
 use palisade_domain::{BlobId, CommitInfo, Timestamp};
 
-/// `git log` arguments whose output [`parse_log`] reads. Parents come before
+/// `git log` arguments whose output [`parse_log`] reads: every ref but the
+/// clone cache's private ones (`refs/palisade/*`). Parents come before
 /// children (`--topo-order --reverse`), merges are diffed against their first
 /// parent only, root commits (and shallow boundaries) show every file as added,
 /// and every field and path is NUL-terminated.
 pub(crate) const LOG_ARGS: &[&str] = &[
     "log",
+    // Pull request refs a clone cache fetched are not the repository's history.
+    "--exclude=refs/palisade/*",
     "--all",
     "--topo-order",
     "--reverse",

@@ -303,7 +303,8 @@ impl Repo {
     }
 
     /// Every blob reachable from any ref (`--all`: branches, tags, remotes,
-    /// notes, stash), once, with the commit and path that introduced it.
+    /// notes, stash; not the [`crate::CloneCache::fetch_ref`] refs under
+    /// `refs/palisade/`), once, with the commit and path that introduced it.
     ///
     /// Sorted by introducing commit (parents before children), then path, then
     /// id; blobs no commit introduces (reached only through a tag) come last.
@@ -482,6 +483,7 @@ impl Repo {
         let mut args = vec![
             "rev-list",
             "--objects",
+            "--exclude=refs/palisade/*",
             "--all",
             "--filter=object:type=blob",
             "--missing=print",

@@ -13,7 +13,8 @@ use palisade_domain::{OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp}
 use palisade_store::rows::{self, REPO_COLS};
 use palisade_store::{
     ConnectorId, HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, Result,
-    ScanStats, check_log_lines, connector_not_found, repo_not_found, scan_not_found, scan_outcome,
+    ScanStats, ScannedUpTo, check_log_lines, connector_not_found, repo_not_found, scan_not_found,
+    scan_outcome,
 };
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::types::Json;
@@ -167,16 +168,17 @@ impl ManagedStore for PostgresStore {
             sqlx::query(
                 "INSERT INTO managed_repos (org_key, org_name, repo_id, connector_id, project, project_id, \
                  name, remote_url, web_url, default_branch, size, target, state, archive_reason, full_scans, \
-                 pr_scans, labels, scanned_tips, last_scan_id, last_scan_at, last_status, last_error, \
-                 last_success_at, first_seen_at, updated_at) \
+                 pr_scans, labels, scanned_tips, scanned_rules, last_scan_id, last_scan_at, last_status, \
+                 last_error, last_success_at, first_seen_at, updated_at) \
                  SELECT r.org_key, r.org_name, r.repo_id, r.connector_id, r.project, r.project_id, r.name, \
                  r.remote_url, r.web_url, r.default_branch, r.size, r.target, r.state, r.archive_reason, \
-                 r.full_scans, r.pr_scans, r.labels, r.scanned_tips, r.last_scan_id, r.last_scan_at, \
+                 r.full_scans, r.pr_scans, r.labels, r.scanned_tips, r.scanned_rules, r.last_scan_id, r.last_scan_at, \
                  r.last_status, r.last_error, r.last_success_at, r.first_seen_at, r.updated_at \
                  FROM jsonb_to_recordset($1) AS r (org_key text, org_name text, repo_id text, \
                  connector_id text, project text, project_id text, name text, remote_url text, web_url text, \
                  default_branch text, size bigint, target text, state text, archive_reason text, \
-                 full_scans boolean, pr_scans boolean, labels jsonb, scanned_tips jsonb, last_scan_id text, \
+                 full_scans boolean, pr_scans boolean, labels jsonb, scanned_tips jsonb, scanned_rules text, \
+                 last_scan_id text, \
                  last_scan_at bigint, last_status text, last_error text, last_success_at bigint, \
                  first_seen_at bigint, updated_at bigint) \
                  ON CONFLICT (org_key, repo_id) DO UPDATE SET org_name = excluded.org_name, \
@@ -185,7 +187,8 @@ impl ManagedStore for PostgresStore {
                  web_url = excluded.web_url, default_branch = excluded.default_branch, size = excluded.size, \
                  target = excluded.target, state = excluded.state, archive_reason = excluded.archive_reason, \
                  full_scans = excluded.full_scans, pr_scans = excluded.pr_scans, labels = excluded.labels, \
-                 scanned_tips = excluded.scanned_tips, last_scan_id = excluded.last_scan_id, \
+                 scanned_tips = excluded.scanned_tips, scanned_rules = excluded.scanned_rules, \
+                 last_scan_id = excluded.last_scan_id, \
                  last_scan_at = excluded.last_scan_at, last_status = excluded.last_status, \
                  last_error = excluded.last_error, last_success_at = excluded.last_success_at, \
                  first_seen_at = excluded.first_seen_at, updated_at = excluded.updated_at",
@@ -257,16 +260,17 @@ impl ManagedStore for PostgresStore {
         repo_id: &str,
         scan_id: &str,
         status: ScanStatus,
-        tips: Option<&[String]>,
+        read: Option<ScannedUpTo<'_>>,
         error: Option<&str>,
         at: Timestamp,
     ) -> Result<()> {
-        let (tips, error) = scan_outcome(status, tips, error);
+        let (read, error) = scan_outcome(status, read, error);
         let done = sqlx::query(
             "UPDATE managed_repos SET last_scan_id = $3, last_scan_at = $4, last_status = $5, \
              last_error = $6, \
              last_success_at = CASE WHEN $7::jsonb IS NULL THEN last_success_at ELSE $4 END, \
-             scanned_tips = coalesce($7::jsonb, scanned_tips), updated_at = $4 \
+             scanned_tips = coalesce($7::jsonb, scanned_tips), \
+             scanned_rules = CASE WHEN $7::jsonb IS NULL THEN scanned_rules ELSE $8 END, updated_at = $4 \
              WHERE org_key = $1 AND repo_id = $2",
         )
         .bind(org.key())
@@ -275,7 +279,8 @@ impl ManagedStore for PostgresStore {
         .bind(at.millis())
         .bind(status.as_str())
         .bind(error)
-        .bind(tips.map(Json))
+        .bind(read.map(|r| Json(r.tips)))
+        .bind(read.map(|r| r.rules_version))
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

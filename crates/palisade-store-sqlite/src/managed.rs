@@ -11,7 +11,7 @@ use palisade_domain::{OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp}
 use palisade_store::rows::{self, REPO_COLS};
 use palisade_store::{
     ConnectorId, HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, Result,
-    ScanStats, StoreError, check_log_lines, connector_not_found, repo_not_found, scan_not_found,
+    ScanStats, ScannedUpTo, StoreError, check_log_lines, connector_not_found, repo_not_found, scan_not_found,
     scan_outcome,
 };
 use serde::Serialize;
@@ -154,13 +154,13 @@ impl ManagedStore for SqliteStore {
             sqlx::query(
                 "INSERT INTO managed_repos (org_key, org_name, repo_id, connector_id, project, project_id, \
                  name, remote_url, web_url, default_branch, size, target, state, archive_reason, full_scans, \
-                 pr_scans, labels, scanned_tips, last_scan_id, last_scan_at, last_status, last_error, \
-                 last_success_at, first_seen_at, updated_at) \
+                 pr_scans, labels, scanned_tips, scanned_rules, last_scan_id, last_scan_at, last_status, \
+                 last_error, last_success_at, first_seen_at, updated_at) \
                  SELECT v ->> 'org_key', v ->> 'org_name', v ->> 'repo_id', v ->> 'connector_id', \
                  v ->> 'project', v ->> 'project_id', v ->> 'name', v ->> 'remote_url', v ->> 'web_url', \
                  v ->> 'default_branch', v ->> 'size', v ->> 'target', v ->> 'state', v ->> 'archive_reason', \
                  v ->> 'full_scans', v ->> 'pr_scans', v -> 'labels', v -> 'scanned_tips', \
-                 v ->> 'last_scan_id', v ->> 'last_scan_at', v ->> 'last_status', v ->> 'last_error', \
+                 v ->> 'scanned_rules', v ->> 'last_scan_id', v ->> 'last_scan_at', v ->> 'last_status', v ->> 'last_error', \
                  v ->> 'last_success_at', v ->> 'first_seen_at', v ->> 'updated_at' \
                  FROM (SELECT j.value AS v FROM json_each($1) j) WHERE true \
                  ON CONFLICT (org_key, repo_id) DO UPDATE SET org_name = excluded.org_name, \
@@ -169,7 +169,8 @@ impl ManagedStore for SqliteStore {
                  web_url = excluded.web_url, default_branch = excluded.default_branch, size = excluded.size, \
                  target = excluded.target, state = excluded.state, archive_reason = excluded.archive_reason, \
                  full_scans = excluded.full_scans, pr_scans = excluded.pr_scans, labels = excluded.labels, \
-                 scanned_tips = excluded.scanned_tips, last_scan_id = excluded.last_scan_id, \
+                 scanned_tips = excluded.scanned_tips, scanned_rules = excluded.scanned_rules, \
+                 last_scan_id = excluded.last_scan_id, \
                  last_scan_at = excluded.last_scan_at, last_status = excluded.last_status, \
                  last_error = excluded.last_error, last_success_at = excluded.last_success_at, \
                  first_seen_at = excluded.first_seen_at, updated_at = excluded.updated_at",
@@ -235,17 +236,18 @@ impl ManagedStore for SqliteStore {
         repo_id: &str,
         scan_id: &str,
         status: ScanStatus,
-        tips: Option<&[String]>,
+        read: Option<ScannedUpTo<'_>>,
         error: Option<&str>,
         at: Timestamp,
     ) -> Result<()> {
-        let (tips, error) = scan_outcome(status, tips, error);
-        let tips = tips.map(json_array).transpose()?;
+        let (read, error) = scan_outcome(status, read, error);
+        let tips = read.map(|r| json_array(r.tips)).transpose()?;
         let done = sqlx::query(
             "UPDATE managed_repos SET last_scan_id = $3, last_scan_at = $4, last_status = $5, \
              last_error = $6, \
              last_success_at = CASE WHEN $7 IS NULL THEN last_success_at ELSE $4 END, \
-             scanned_tips = coalesce($7, scanned_tips), updated_at = $4 \
+             scanned_tips = coalesce($7, scanned_tips), \
+             scanned_rules = CASE WHEN $7 IS NULL THEN scanned_rules ELSE $8 END, updated_at = $4 \
              WHERE org_key = $1 AND repo_id = $2",
         )
         .bind(org.key())
@@ -255,6 +257,7 @@ impl ManagedStore for SqliteStore {
         .bind(status.as_str())
         .bind(error)
         .bind(tips)
+        .bind(read.map(|r| r.rules_version))
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

@@ -50,7 +50,7 @@ pub use jobs::{
 };
 pub use managed::{
     HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, PrThread, ScanStats,
-    check_log_lines, repo_not_found, scan_not_found, scan_outcome,
+    ScannedUpTo, check_log_lines, repo_not_found, scan_not_found, scan_outcome,
 };
 
 /// Errors callers can branch on.

@@ -42,6 +42,9 @@ pub struct ManagedRepo {
     /// Ref tips (commit ids) the last successful full scan read up to:
     /// the next scan reads only objects not reachable from them.
     pub scanned_tips: Vec<String>,
+    /// Rules version `scanned_tips` were read with: other rules must read
+    /// the whole history again.
+    pub scanned_rules: Option<String>,
     pub last_scan_id: Option<String>,
     pub last_scan_at: Option<Timestamp>,
     pub last_status: Option<ScanStatus>,
@@ -138,8 +141,9 @@ pub trait ManagedStore: Send + Sync {
     /// Ordered by org, project, name (case-insensitive).
     async fn list_managed_repos(&self, filter: &ManagedRepoFilter) -> Result<Vec<ManagedRepo>>;
 
-    /// Records how a managed scan of a repository ended. `tips` (only on
-    /// success) replaces `scanned_tips`; `error` is the one-line failure.
+    /// Records how a managed scan of a repository ended. `read` (only on
+    /// success) replaces `scanned_tips` and `scanned_rules`; `error` is the
+    /// one-line failure.
     #[allow(clippy::too_many_arguments)]
     async fn record_repo_scan(
         &self,
@@ -147,7 +151,7 @@ pub trait ManagedStore: Send + Sync {
         repo_id: &str,
         scan_id: &str,
         status: ScanStatus,
-        tips: Option<&[String]>,
+        read: Option<ScannedUpTo<'_>>,
         error: Option<&str>,
         at: Timestamp,
     ) -> Result<()>;
@@ -251,17 +255,27 @@ pub fn check_log_lines(lines: &[LogLine]) -> Result<()> {
     }
 }
 
+/// How far a successful full scan read a repository.
+#[derive(Clone, Copy, Debug)]
+pub struct ScannedUpTo<'a> {
+    /// Ref tips (commit ids) everything reachable from which was read.
+    pub tips: &'a [String],
+    /// Version of the rules it was read with.
+    pub rules_version: &'a str,
+}
+
 /// What [`ManagedStore::record_repo_scan`] keeps of a scan that ended with
-/// `status`: the tips only on success (they then replace `scanned_tips` and
-/// move `last_success_at`), the error only on failure.
+/// `status`: how far it read only on success (it then replaces
+/// `scanned_tips` and `scanned_rules` and moves `last_success_at`), the
+/// error only on failure.
 #[doc(hidden)]
 pub fn scan_outcome<'a>(
     status: ScanStatus,
-    tips: Option<&'a [String]>,
+    read: Option<ScannedUpTo<'a>>,
     error: Option<&'a str>,
-) -> (Option<&'a [String]>, Option<&'a str>) {
+) -> (Option<ScannedUpTo<'a>>, Option<&'a str>) {
     if matches!(status, ScanStatus::Completed | ScanStatus::CompletedWithErrors) {
-        (tips, None)
+        (read, None)
     } else {
         (None, error)
     }

@@ -159,7 +159,7 @@ pub fn job_counts<R: StoredRow>(rows: impl IntoIterator<Item = R>) -> Result<Vec
 /// The columns [`managed_repo`] reads.
 pub const REPO_COLS: &str = "org_name, repo_id, connector_id, project, project_id, name, remote_url, web_url, \
      default_branch, size, target, state, archive_reason, full_scans, pr_scans, labels, scanned_tips, \
-     last_scan_id, last_scan_at, last_status, last_error, last_success_at, first_seen_at, updated_at";
+     scanned_rules, last_scan_id, last_scan_at, last_status, last_error, last_success_at, first_seen_at, updated_at";
 
 /// A row of `managed_repos` ([`REPO_COLS`]).
 pub fn managed_repo(row: &impl StoredRow) -> Result<ManagedRepo> {
@@ -182,6 +182,7 @@ pub fn managed_repo(row: &impl StoredRow) -> Result<ManagedRepo> {
         pr_scans: row.flag("pr_scans")?,
         labels: row.json("labels")?,
         scanned_tips: row.json("scanned_tips")?,
+        scanned_rules: row.opt_text("scanned_rules")?,
         last_scan_id: row.opt_text("last_scan_id")?,
         last_scan_at: row.opt_ts("last_scan_at")?,
         last_status: opt_named(row, "last_status", "scan status", ScanStatus::parse)?,
@@ -214,6 +215,7 @@ pub struct ManagedRepoRow<'a> {
     pub pr_scans: bool,
     pub labels: &'a [String],
     pub scanned_tips: &'a [String],
+    pub scanned_rules: Option<&'a str>,
     pub last_scan_id: Option<&'a str>,
     pub last_scan_at: Option<i64>,
     pub last_status: Option<&'static str>,
@@ -246,6 +248,7 @@ impl<'a> ManagedRepoRow<'a> {
             pr_scans: r.pr_scans,
             labels: &r.labels,
             scanned_tips: &r.scanned_tips,
+            scanned_rules: r.scanned_rules.as_deref(),
             last_scan_id: r.last_scan_id.as_deref(),
             last_scan_at: r.last_scan_at.map(Timestamp::millis),
             last_status: r.last_status.map(ScanStatus::as_str),

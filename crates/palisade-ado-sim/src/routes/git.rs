@@ -10,7 +10,7 @@ use super::{
     visible_projects,
 };
 use crate::error::{AdoError, AdoResult};
-use crate::fixture::{Estate, Project, PullRequest, Repo};
+use crate::fixture::{Estate, Project, PullRequest, Repo, RepoRef};
 use crate::git_http::{self, CommitInfo};
 use crate::server::{Ctx, SimState, enc, json_response, list_response};
 
@@ -109,7 +109,8 @@ fn repo_snapshot(state: &SimState, ctx: &Ctx, key: &str) -> AdoResult<(Project, 
 pub(crate) async fn refs(state: &SimState, ctx: &Ctx, key: &str) -> AdoResult<Response> {
     let (p, r) = repo_snapshot(state, ctx, key)?;
     let dir = state.inner.git.ensure(&r).await?;
-    let all = git_http::list_refs(&dir).await?;
+    let all = git_http::list_refs_peeled(&dir).await?;
+    let peel = ctx.q("peelTags").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let filter = ctx.q("filter").unwrap_or_default().trim_start_matches('/');
     let filter = filter.strip_prefix("refs/").unwrap_or(filter);
     let contains = ctx.q("filterContains").map(str::to_ascii_lowercase);
@@ -120,20 +121,25 @@ pub(crate) async fn refs(state: &SimState, ctx: &Ctx, key: &str) -> AdoResult<Re
     let base = repo_url(ctx, &p, &r);
     let items: Vec<Value> = all
         .into_iter()
-        .filter(|(name, _)| name.strip_prefix("refs/").is_some_and(|n| n.starts_with(filter)))
-        .filter(|(name, _)| {
+        .filter(|(name, ..)| name.strip_prefix("refs/").is_some_and(|n| n.starts_with(filter)))
+        .filter(|(name, ..)| {
             contains
                 .as_ref()
                 .is_none_or(|c| name.to_ascii_lowercase().contains(c))
         })
-        .map(|(name, oid)| {
+        .map(|(name, oid, peeled)| {
             let short = name.strip_prefix("refs/").unwrap_or(&name).to_string();
-            json!({
+            let mut item = json!({
                 "name": name,
                 "objectId": oid,
                 "creator": creator,
                 "url": format!("{base}/refs?filter={}", enc(&short)),
-            })
+            });
+            // ADO sends peeledObjectId only when asked, and only for annotated tags.
+            if let (true, Some(p)) = (peel, peeled) {
+                item["peeledObjectId"] = json!(p);
+            }
+            item
         })
         .collect();
     let (page, token) = page_token(ctx, items, TokenKind::Opaque, None, 1000)?;
@@ -270,7 +276,7 @@ pub(crate) fn pr_json(
         "description": description,
         "sourceRefName": source,
         "targetRefName": target,
-        "mergeStatus": "succeeded",
+        "mergeStatus": pr.merge_status.as_deref().unwrap_or("succeeded"),
         "isDraft": pr.is_draft,
         "mergeId": crate::fixture::stable_id(&["merge", &r.guid().to_string(), &pr.id.to_string()]).to_string(),
         "reviewers": reviewers,
@@ -278,9 +284,42 @@ pub(crate) fn pr_json(
         "url": url,
         "supportsIterations": true,
     });
-    if let Some(c) = commit(pr.last_merge_source_commit.clone().or_else(|| tip(&source))) {
+    let source_commit = match &pr.fork_source {
+        // The fork's branch is not among the target's refs.
+        Some(_) => pr.last_merge_source_commit.clone(),
+        None => pr.last_merge_source_commit.clone().or_else(|| tip(&source)),
+    };
+    if let Some(c) = commit(source_commit.clone()) {
         v["lastMergeSourceCommit"] = c.clone();
+        // Pull requests from the fixture have no merge commit yet: their source stands in.
+        if pr.merge_status.is_none() {
+            v["lastMergeCommit"] = c;
+        }
+    }
+    if let Some(c) = commit(pr.last_merge_commit.clone()) {
         v["lastMergeCommit"] = c;
+    }
+    if let Some(f) = &pr.fork_source
+        && let Some((fp, fr)) = estate.org(&ctx.org).and_then(|o| o.repo_at(f))
+    {
+        let fork_url = self::repo_url(ctx, fp, fr);
+        let short = source.strip_prefix("refs/").unwrap_or(&source);
+        let mut fork = json!({
+            "name": source,
+            "url": format!("{fork_url}/refs?filter={}", enc(short)),
+            "repository": {
+                "id": fr.guid().to_string(),
+                "name": fr.name,
+                "url": fork_url,
+                "project": project_ref(ctx, fp),
+                "remoteUrl": ctx.remote_url(&fp.name, &fr.name),
+                "isFork": fr.is_fork,
+            },
+        });
+        if let Some(c) = &source_commit {
+            fork["objectId"] = json!(c);
+        }
+        v["forkSource"] = fork;
     }
     if let Some(c) = commit(pr.last_merge_target_commit.clone().or_else(|| tip(&target))) {
         v["lastMergeTargetCommit"] = c;
@@ -371,12 +410,17 @@ pub(crate) async fn create_pull_request(state: &SimState, ctx: &Ctx, key: &str) 
         let (p, r) = find_repo(&estate, ctx, key)?;
         (p.guid(), r.guid())
     };
+    let fork_source = match body.get("forkSource") {
+        None | Some(Value::Null) => None,
+        Some(f) => Some(fork_source(state, ctx, f)?),
+    };
     let new = super::pullrequest::NewPr {
         source,
         target,
         title: text("title").unwrap_or_default(),
         description: text("description").unwrap_or_default(),
         is_draft: body.get("isDraft").and_then(Value::as_bool).unwrap_or(false),
+        fork_source,
     };
     let (p, r, pr, tips) =
         super::pullrequest::open(state, &ctx.org, project_id, repo_id, new, &ctx.identity.user).await?;
@@ -385,4 +429,31 @@ pub(crate) async fn create_pull_request(state: &SimState, ctx: &Ctx, key: &str) 
     let mut resp = json_response(&v).into_response();
     *resp.status_mut() = StatusCode::CREATED;
     Ok(resp)
+}
+
+/// The fork a create request's `forkSource` names: `repository.id` (or `name`), within
+/// `repository.project` when given, else across the projects the caller can see.
+fn fork_source(state: &SimState, ctx: &Ctx, f: &Value) -> AdoResult<RepoRef> {
+    let repo = &f["repository"];
+    let key = repo["id"]
+        .as_str()
+        .or_else(|| repo["name"].as_str())
+        .ok_or_else(|| AdoError::bad_param("forkSource.repository.id"))?;
+    let project = repo["project"]["id"]
+        .as_str()
+        .or_else(|| repo["project"]["name"].as_str());
+    let estate = state.estate();
+    let org = super::org_of(&estate, ctx)?;
+    let found = match project {
+        Some(k) => org.project(k).into_iter().collect::<Vec<_>>(),
+        None => org.projects.iter().collect(),
+    }
+    .into_iter()
+    .filter(|p| ctx.identity.can_see_project(&p.name))
+    .find_map(|p| p.repo(key).map(|r| (p, r)));
+    let (p, r) = found.ok_or_else(|| AdoError::repo_not_found(key))?;
+    Ok(RepoRef {
+        project: p.name.clone(),
+        repo: r.name.clone(),
+    })
 }

@@ -12,7 +12,9 @@ use uuid::Uuid;
 use super::git::{find_repo, full_ref, pr_json, repo_url};
 use super::{href, user_ref};
 use crate::error::{AdoError, AdoResult};
-use crate::fixture::{Estate, PrComment, PrIteration, PrStatus, PrThread, Project, PullRequest, Repo, User};
+use crate::fixture::{
+    Estate, PrComment, PrIteration, PrStatus, PrThread, Project, PullRequest, Repo, RepoRef, User,
+};
 use crate::git_http;
 use crate::hooks::{self, Event, Message};
 use crate::server::{Ctx, SimState, json_response, list_response};
@@ -224,6 +226,11 @@ pub(crate) async fn update(state: &SimState, ctx: &Ctx, repo: &str, id: &str) ->
         }
         Ok((changed_status, changed_text))
     })?;
+    if changed_status.is_some() {
+        // Closed: no merge ref; reactivated: a fresh one.
+        let (p, r, pr) = snapshot(state, ctx, Some(repo), id)?;
+        crate::merge::lock_and_refresh(state, &ctx.org, p.guid(), &r, pr.id).await?;
+    }
     let (p, r, pr) = snapshot(state, ctx, Some(repo), id)?;
     let tips = tips(state, &r).await?;
     let who = ctx
@@ -269,8 +276,13 @@ pub(crate) fn publish_pr(
     text: &str,
 ) {
     let (p2, r2, pr2, st) = (p.clone(), r.clone(), pr.clone(), state.clone());
+    let merge_status = match pr.merge_status.as_deref() {
+        Some("conflicts") => "Conflicts",
+        Some("failure") => "Failure",
+        _ => "Succeeded",
+    };
     let detailed = format!(
-        "{text}\r\n\r\n- Merge status: Succeeded\r\n- Source: {}\r\n- Target: {}\r\n",
+        "{text}\r\n\r\n- Merge status: {merge_status}\r\n- Source: {}\r\n- Target: {}\r\n",
         pr.source, pr.target
     );
     let event = Event {
@@ -302,10 +314,21 @@ pub(crate) struct NewPr {
     pub title: String,
     pub description: String,
     pub is_draft: bool,
+    /// The fork holding `source`, for a pull request from a fork.
+    pub fork_source: Option<RepoRef>,
 }
 
-/// Opens a pull request in `org` (repository by ids) for `actor`, fires
-/// `git.pullrequest.created`, and returns the stored pull request with the branch tips.
+fn cannot_activate() -> AdoError {
+    AdoError::new(
+        StatusCode::BAD_REQUEST,
+        "GitPullRequestCannotBeActivated",
+        "TF401398: The pull request cannot be activated because the source and/or the target branch no longer exists, or the requested refs are not branches",
+    )
+}
+
+/// Opens a pull request in `org` (repository by ids) for `actor`, builds its
+/// `refs/pull/{id}/merge`, fires `git.pullrequest.created`, and returns the stored pull request
+/// with the target's refs.
 pub(crate) async fn open(
     state: &SimState,
     org: &str,
@@ -335,27 +358,52 @@ pub(crate) async fn open(
     };
     let (source, target) = (full_ref(&new.source), full_ref(&new.target));
     let dir = state.inner.git.ensure(&r).await?;
+    let fork = match &new.fork_source {
+        None => None,
+        Some(f) => {
+            let (fp, fr, fork_dir) = crate::merge::fork_of(state, org, f).await?;
+            if fr.is_disabled {
+                return Err(cannot_activate());
+            }
+            // The target itself named as the fork: an ordinary pull request.
+            (fr.guid() != r.guid()).then(|| {
+                (
+                    RepoRef {
+                        project: fp.name.clone(),
+                        repo: fr.name.clone(),
+                    },
+                    fork_dir,
+                )
+            })
+        }
+    };
+    let repo_lock = state.inner.git.repo_lock(r.guid());
+    let guard = repo_lock.lock().await;
     let tips = git_http::list_refs(&dir).await?;
-    let tip = |b: &str| {
-        tips.iter()
+    let source_tips = match &fork {
+        Some((_, fork_dir)) => git_http::list_refs(fork_dir).await?,
+        None => tips.clone(),
+    };
+    let tip = |list: &[(String, String)], b: &str| {
+        list.iter()
             .find(|(n, _)| b.starts_with("refs/heads/") && n == b)
             .map(|(_, o)| o.clone())
     };
-    let (Some(source_tip), Some(target_tip)) = (tip(&source), tip(&target)) else {
-        return Err(AdoError::new(
-            StatusCode::BAD_REQUEST,
-            "GitPullRequestCannotBeActivated",
-            "TF401398: The pull request cannot be activated because the source and/or the target branch no longer exists, or the requested refs are not branches",
-        ));
+    let (Some(source_tip), Some(target_tip)) = (tip(&source_tips, &source), tip(&tips, &target)) else {
+        return Err(cannot_activate());
     };
-    if source == target {
+    if source == target && fork.is_none() {
         return Err(AdoError::bad_request(
             "TF401405: The source and target branches must be different.",
         ));
     }
+    if let Some((_, fork_dir)) = &fork {
+        crate::merge::copy_from_fork(&dir, fork_dir, &source_tip).await?;
+    }
+    let fork_source = fork.map(|(f, _)| f);
     let common = git_http::merge_base(&dir, &source_tip, &target_tip).await;
     let now = Utc::now();
-    let pr = {
+    let id = {
         let mut estate = state.estate_mut();
         let next_id = estate.org(org).map_or(0, |o| {
             o.projects
@@ -372,6 +420,7 @@ pub(crate) async fn open(
             x.status.as_deref().unwrap_or("active") == "active"
                 && full_ref(&x.source) == source
                 && full_ref(&x.target) == target
+                && x.fork_source == fork_source
         }) {
             return Err(AdoError::new(
                 StatusCode::CONFLICT,
@@ -379,7 +428,7 @@ pub(crate) async fn open(
                 "TF401179: An active pull request for the source and target branch already exists.",
             ));
         }
-        let pr = PullRequest {
+        repo.pull_requests.push(PullRequest {
             id: next_id,
             title: new.title,
             description: new.description,
@@ -391,6 +440,7 @@ pub(crate) async fn open(
             is_draft: new.is_draft,
             last_merge_source_commit: Some(source_tip.clone()),
             last_merge_target_commit: Some(target_tip.clone()),
+            fork_source,
             iterations: vec![PrIteration {
                 id: 1,
                 source_commit: source_tip,
@@ -402,9 +452,20 @@ pub(crate) async fn open(
                 created: now,
             }],
             ..PullRequest::default()
-        };
-        repo.pull_requests.push(pr.clone());
-        pr
+        });
+        next_id
+    };
+    crate::merge::refresh(state, org, project_id, repo_id, &dir, id).await?;
+    drop(guard);
+    let pr = {
+        let estate = state.estate();
+        estate
+            .org(org)
+            .and_then(|o| o.projects.iter().find(|p| p.id == Some(project_id)))
+            .and_then(|p| p.repos.iter().find(|r| r.id == Some(repo_id)))
+            .and_then(|r| r.pull_requests.iter().find(|x| x.id == id))
+            .cloned()
+            .ok_or_else(|| pr_not_found(&id.to_string()))?
     };
     let who = actor.display_name.clone().unwrap_or_else(|| actor.name.clone());
     publish_pr(

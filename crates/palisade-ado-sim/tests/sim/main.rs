@@ -16,6 +16,7 @@ mod hooks;
 mod knobs;
 mod oauth;
 mod paging;
+mod pullrefs;
 mod rest;
 mod support;
 mod versions;

@@ -41,6 +41,9 @@ pub struct GitRef {
     pub name: String,
     #[serde(default)]
     pub object_id: Option<String>,
+    /// The commit an annotated tag points at (asked for with `peelTags=true`).
+    #[serde(default)]
+    pub peeled_object_id: Option<String>,
     #[serde(default)]
     pub is_locked: Option<bool>,
     #[serde(default)]

@@ -44,6 +44,7 @@ crate::stories!(managed:
     unwritable_clone_cache_fails_with_a_clear_status,
     revoke_then_reconnect_restores_repos_and_triage,
     killed_job_is_released_and_finished_once,
+    rescans_read_only_what_is_new,
 );
 
 const CONNECTOR: &str = "ado-contoso";
@@ -608,6 +609,115 @@ async fn empty_and_oversized_content(ctx: &Ctx) {
     assert_eq!(scan.status, ScanStatus::Completed);
     assert!(scan.skipped_too_large > 0, "{scan:#?}");
     assert!(scan.files > 0, "small files are still read: {scan:#?}");
+}
+
+/// The newest scan of `repo` and its log.
+async fn latest_scan(store: &Arc<dyn Store>, repo: &ManagedRepo) -> (ScanSummary, String) {
+    let scan = store.repo_scans(&repo.target, 1).await.unwrap().remove(0);
+    let log = store.scan_log(&scan.id).await.unwrap();
+    let text = log
+        .iter()
+        .map(|l| l.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (scan, text)
+}
+
+async fn rescan(engine: &Engine, name: &str) -> (ScanSummary, String) {
+    let r = repo(engine.store(), name).await;
+    engine
+        .queue_full_scan(&r, ScanTrigger::Manual, false)
+        .await
+        .unwrap();
+    let w = drain(engine).await;
+    assert_eq!((w.succeeded, w.dead), (1, 0), "{w:?}");
+    latest_scan(engine.store(), &r).await
+}
+
+async fn rescans_read_only_what_is_new(ctx: &Ctx) {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = scanner(&ctx.store, kit(cache.path()));
+    let record = connect(&engine, &ctx.sim.base_url).await;
+    enable(&engine, &record, &["Web/web-frontend"]).await;
+    drain(&engine).await;
+    let web = repo(&ctx.store, "Web/web-frontend").await;
+    let (first, log) = latest_scan(&ctx.store, &web).await;
+    assert!(log.contains("reading the whole history"), "{log}");
+    assert!(first.blobs > 0, "{first:#?}");
+    assert_eq!(
+        web.scanned_rules.as_deref(),
+        Some(palisade_secrets::builtin().unwrap().version())
+    );
+
+    // Nothing moved: the refs API says so, and git is not asked.
+    let (same, log) = rescan(&engine, "Web/web-frontend").await;
+    assert_eq!(
+        (same.status, same.blobs, same.findings),
+        (ScanStatus::Completed, 0, 0),
+        "{log}"
+    );
+    assert!(log.contains("no new commits"), "{log}");
+    assert_eq!(same.commit, first.commit, "the default branch tip is recorded");
+
+    // A new commit: only its objects are read, and its secret is found.
+    let mut files = BTreeMap::new();
+    files.insert(
+        "config/new.env".to_owned(),
+        format!(
+            "aws_access_key_id = {}\naws_secret_access_key = {}\n",
+            concat!("AKIA", "Q3EGRJ7RWHPM4N2T"),
+            concat!("wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYzq8Rt3aLvN")
+        ),
+    );
+    ctx.sim
+        .state
+        .commit(
+            "contoso",
+            "Web",
+            "web-frontend",
+            &palisade_ado_sim::SimCommit {
+                branch: "main".into(),
+                from_branch: Some("main".into()),
+                message: "Add a config".into(),
+                files,
+                ..palisade_ado_sim::SimCommit::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (new, log) = rescan(&engine, "Web/web-frontend").await;
+    assert!(log.contains("reading objects new since"), "{log}");
+    assert!(
+        new.blobs >= 1 && new.blobs < first.blobs,
+        "{new:#?} after {first:#?}"
+    );
+    assert!(new.findings >= 1, "{new:#?}");
+    assert_ne!(new.commit, first.commit);
+    let (again, log) = rescan(&engine, "Web/web-frontend").await;
+    assert_eq!(again.blobs, 0, "{log}");
+    assert!(log.contains("no new commits"), "{log}");
+
+    // Other rules: everything is read again with them.
+    let fewer: Vec<(String, String)> = palisade_secrets::BUILTIN_FILES
+        .iter()
+        .filter(|(n, _)| *n != "generic.yml")
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    let rules = palisade_secrets::RuleSet::from_yaml(&fewer).unwrap();
+    let version = rules.version().to_owned();
+    let mut other = ScanKit::new(
+        rules,
+        FingerprintKey::from_bytes([3; 32]),
+        cache.path().to_path_buf(),
+    )
+    .unwrap();
+    other.threads = 1;
+    let engine = scanner(&ctx.store, other);
+    let (all, log) = rescan(&engine, "Web/web-frontend").await;
+    assert!(log.contains("the rules changed since the last scan"), "{log}");
+    assert!(all.blobs > new.blobs, "{all:#?}");
+    let web = repo(&ctx.store, "Web/web-frontend").await;
+    assert_eq!(web.scanned_rules.as_deref(), Some(version.as_str()));
 }
 
 /// Makes the clone cache unwritable until dropped: mode 0500, or, for a

@@ -421,3 +421,186 @@ fn the_cache_root_is_private() {
     let mode = std::fs::metadata(&root).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
 }
+
+/// Publishes `work` as `name` with a pull request merge ref, `refs/pull/12/merge`:
+/// a merge of main and a commit no branch reaches (a fork's). Returns the merge
+/// commit and the fork's commit.
+fn publish_with_merge_ref(server: &GitServer, name: &str, work: &TestRepo) -> (String, String) {
+    server.publish(name, work);
+    work.git(&["checkout", "-q", "-b", "fork"]);
+    work.write("fork.txt", b"from a fork\n");
+    let fork = work.commit("Fay", 1_700_000_050);
+    work.git(&["checkout", "-q", "main"]);
+    work.git(&["merge", "-q", "--no-ff", "-m", "Merge pull request 12", "fork"]);
+    let merge = work.git(&["rev-parse", "HEAD"]);
+    let bare = server.repo_path(name);
+    work.git(&["push", "-q", bare.to_str().unwrap(), "HEAD:refs/pull/12/merge"]);
+    work.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    work.git(&["branch", "-D", "fork"]);
+    (merge, fork)
+}
+
+#[test]
+fn a_pull_request_merge_ref_is_fetched_under_a_private_name() {
+    let server = GitServer::start();
+    server.require_auth(HEADER_VALUE);
+    let work = work_repo();
+    let (merge, fork) = publish_with_merge_ref(&server, "proj", &work);
+    let (_dir, cache) = cache();
+    let synced = sync(&cache, "k", &server, "proj").unwrap();
+    let tips = synced.repo.ref_tips().unwrap();
+    assert!(
+        !synced.repo.commit_exists(&fork).unwrap(),
+        "a sync fetches branches and tags only"
+    );
+
+    let fetched = cache
+        .fetch_ref(
+            "k",
+            &server.url("proj"),
+            Some(HEADER),
+            "refs/pull/12/merge",
+            TIMEOUT,
+        )
+        .unwrap();
+    assert_eq!(fetched.local_ref, "refs/palisade/pull/12/merge");
+    assert_eq!(fetched.commit, merge);
+    assert!(fetched.repo.commit_exists(&fork).unwrap());
+    assert_eq!(
+        fetched.repo.ref_tips().unwrap(),
+        tips,
+        "private refs are not branch or tag tips"
+    );
+    assert!(
+        fetched
+            .repo
+            .history_blobs()
+            .unwrap()
+            .iter()
+            .all(|b| b.id != blob(b"from a fork\n")),
+        "history walks leave private refs out"
+    );
+    let changed = fetched.repo.changed_files(&tips[0].1, &fork).unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].path, "fork.txt");
+    assert!(
+        server
+            .seen_auth()
+            .iter()
+            .all(|a| a.as_deref() == Some(HEADER_VALUE))
+    );
+    for file in files_under(cache.root()) {
+        assert_no_credential_in(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
+    }
+
+    // Forced: the ref follows the pull request.
+    let bare = server.repo_path("proj");
+    work.git(&[
+        "push",
+        "-q",
+        "-f",
+        bare.to_str().unwrap(),
+        "HEAD:refs/pull/12/merge",
+    ]);
+    let again = cache
+        .fetch_ref(
+            "k",
+            &server.url("proj"),
+            Some(HEADER),
+            "refs/pull/12/merge",
+            TIMEOUT,
+        )
+        .unwrap();
+    assert_eq!(again.commit, tips[0].1);
+
+    // The next sync drops private refs and still works.
+    let resynced = sync(&cache, "k", &server, "proj").unwrap();
+    assert!(!resynced.cloned);
+    assert_eq!(
+        resynced
+            .repo
+            .resolve_commit("refs/palisade/pull/12/merge")
+            .unwrap(),
+        None
+    );
+    assert_eq!(resynced.repo.ref_tips().unwrap(), tips);
+}
+
+#[test]
+fn a_missing_pull_request_ref_is_a_typed_error() {
+    let server = GitServer::start();
+    server.require_auth(HEADER_VALUE);
+    server.publish("proj", &work_repo());
+    let (_dir, cache) = cache();
+    let err = cache
+        .fetch_ref(
+            "k",
+            &server.url("proj"),
+            Some(HEADER),
+            "refs/pull/7/merge",
+            TIMEOUT,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, GitError::NotARepository { .. }),
+        "never synced: {err:?}"
+    );
+
+    let synced = sync(&cache, "k", &server, "proj").unwrap();
+    let err = cache
+        .fetch_ref(
+            "k",
+            &server.url("proj"),
+            Some(HEADER),
+            "refs/pull/7/merge",
+            TIMEOUT,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, GitError::RemoteRefNotFound { name } if name == "refs/pull/7/merge"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("refs/pull/7/merge"), "{err}");
+    assert_no_credential_in(&format!("{err} {err:?}"));
+    assert!(synced.repo.head_commit().unwrap().is_some(), "the entry is kept");
+
+    server.require_auth("Basic rotated");
+    let err = cache
+        .fetch_ref(
+            "k",
+            &server.url("proj"),
+            Some(HEADER),
+            "refs/pull/7/merge",
+            TIMEOUT,
+        )
+        .unwrap_err();
+    assert!(matches!(err, GitError::RemoteAuth(_)), "{err:?}");
+    assert_no_credential_in(&format!("{err} {err:?}"));
+}
+
+#[test]
+fn only_pull_request_merge_refs_are_fetched() {
+    let server = GitServer::start();
+    server.publish("proj", &work_repo());
+    let (_dir, cache) = cache();
+    sync(&cache, "k", &server, "proj").unwrap();
+    let requests = server.seen_auth().len();
+    for bad in [
+        "refs/heads/main",
+        "refs/pull/1/head",
+        "refs/pull//merge",
+        "refs/pull/1a/merge",
+        "refs/pull/-1/merge",
+        "refs/pull/1/merge:refs/heads/main",
+        "+refs/pull/1/merge",
+        "--upload-pack=touch /tmp/x",
+        "refs/pull/12345678901/merge",
+        "refs/pull/1/merge\n",
+    ] {
+        let err = cache
+            .fetch_ref("k", &server.url("proj"), None, bad, TIMEOUT)
+            .unwrap_err();
+        assert!(matches!(err, GitError::InvalidRefName { .. }), "{bad:?}: {err:?}");
+    }
+    assert_eq!(server.seen_auth().len(), requests, "git never ran");
+}

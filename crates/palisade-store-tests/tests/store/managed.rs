@@ -7,7 +7,7 @@ use palisade_domain::{
 };
 use palisade_store::{
     CancelSelector, ConnectorId, FindingFilter, HookSubscription, JobQueue, JobState, LogLine, ManagedRepo,
-    ManagedRepoFilter, ManagedStore, NewJob, PrState, PrThread, ScanStats, Store, StoreError,
+    ManagedRepoFilter, ManagedStore, NewJob, PrState, PrThread, ScanStats, ScannedUpTo, Store, StoreError,
     new_connector_id, priority,
 };
 
@@ -43,6 +43,7 @@ fn repo(org: &str, repo_id: &str, project: &str, name: &str, connector: Option<&
         pr_scans: false,
         labels: Vec::new(),
         scanned_tips: Vec::new(),
+        scanned_rules: None,
         last_scan_id: None,
         last_scan_at: None,
         last_status: None,
@@ -149,7 +150,10 @@ pub async fn managed_repos_upsert_list_and_record_scans<H: Harness>(h: &H) {
             &web.repo_id,
             "scan-1",
             ScanStatus::Completed,
-            Some(&tips),
+            Some(ScannedUpTo {
+                tips: &tips,
+                rules_version: "rules-1",
+            }),
             None,
             minutes(10),
         )
@@ -161,6 +165,7 @@ pub async fn managed_repos_upsert_list_and_record_scans<H: Harness>(h: &H) {
     assert_eq!(got.last_status, Some(ScanStatus::Completed));
     assert_eq!(got.last_success_at, Some(minutes(10)));
     assert_eq!(got.scanned_tips, tips);
+    assert_eq!(got.scanned_rules.as_deref(), Some("rules-1"));
     assert_eq!(got.last_error, None);
     assert_eq!(got.updated_at, minutes(10));
 
@@ -171,7 +176,10 @@ pub async fn managed_repos_upsert_list_and_record_scans<H: Harness>(h: &H) {
             &web.repo_id,
             "scan-2",
             ScanStatus::Failed,
-            Some(&["e".repeat(40)][..]),
+            Some(ScannedUpTo {
+                tips: &["e".repeat(40)],
+                rules_version: "rules-2",
+            }),
             Some("clone failed: 403"),
             minutes(20),
         )
@@ -183,6 +191,11 @@ pub async fn managed_repos_upsert_list_and_record_scans<H: Harness>(h: &H) {
     assert_eq!(got.last_error.as_deref(), Some("clone failed: 403"));
     assert_eq!(got.last_success_at, Some(minutes(10)));
     assert_eq!(got.scanned_tips, tips);
+    assert_eq!(
+        got.scanned_rules.as_deref(),
+        Some("rules-1"),
+        "a failure read nothing"
+    );
 
     // Success with errors counts as success and clears the error; without
     // tips, the tips stay.
@@ -202,6 +215,7 @@ pub async fn managed_repos_upsert_list_and_record_scans<H: Harness>(h: &H) {
     assert_eq!(got.last_error, None);
     assert_eq!(got.last_success_at, Some(minutes(10)), "no tips: not a full read");
     assert_eq!(got.scanned_tips, tips);
+    assert_eq!(got.scanned_rules.as_deref(), Some("rules-1"));
 
     // Scanned since minute 25 or never: everything but web.
     let stale = filtered(ManagedRepoFilter {

@@ -1,0 +1,3 @@
+-- The rules a repository's scanned_tips were read with: a scan with other
+-- rules must read the whole history again, not only new objects.
+ALTER TABLE managed_repos ADD COLUMN scanned_rules TEXT;
