@@ -102,7 +102,9 @@ impl JobSpec {
 
     fn max_attempts(&self) -> u32 {
         match self {
-            Self::PrScan { .. } => 3,
+            // A scan waiting for another scan of its PR to report spends
+            // attempts too (about 15 minutes of backoff in all).
+            Self::PrScan { .. } => 6,
             _ => 5,
         }
     }
@@ -173,6 +175,11 @@ pub(crate) struct JobCtx {
 }
 
 impl JobCtx {
+    /// Another worker owns the job now.
+    pub(crate) fn lease_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+
     /// Waits for a scan slot. Jobs hold one only while they run git or the
     /// scanner, so a job waiting on Azure DevOps does not keep a core idle.
     pub(crate) async fn scan_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, JobError> {

@@ -291,6 +291,18 @@ impl Engine {
         {
             return Ok(());
         }
+        // Jobs of one PR differ by source commit, so two can run at once: only
+        // the claim holder reads the state and posts, or both would post the
+        // same threads. The claim lapses with this job's lease.
+        if !self
+            .store
+            .claim_pr(&org, &repo.repo_id, pr_id, &ctx.job.id, now())
+            .await?
+        {
+            return Err(JobError::transient(format!(
+                "another scan of pull request {pr_id} is reporting; this one runs after it"
+            )));
+        }
         let (Some(head), Some(base)) = (pr.source_commit(), pr.target_commit()) else {
             return Err(JobError::transient("the pull request has no merge commits yet"));
         };
@@ -328,6 +340,7 @@ impl Engine {
             .map_err(crate::EngineError::from)?;
 
         // From here on every exit leaves a final status: never a PR pending for ever.
+        let handed_over = std::sync::atomic::AtomicBool::new(false);
         let result = async {
             let context = ScanContext {
                 connector: record.id.to_string(),
@@ -485,6 +498,19 @@ impl Engine {
                 self.store.append_scan_log(&summary.id, log.lines()).await?;
                 return Ok(());
             }
+            // A worker paused past its lease may find the claim taken over:
+            // then the new holder reports, not this one.
+            ctx.confirm_lease(self).await?;
+            if !self
+                .store
+                .claim_pr(&org, &repo.repo_id, pr_id, &ctx.job.id, now())
+                .await?
+            {
+                handed_over.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(JobError::permanent(format!(
+                    "another scan of pull request {pr_id} took over its reporting"
+                )));
+            }
             if settings.comments_in(&repo.project) {
                 let cap = settings.pr_max_threads as usize;
                 let plan = plan_threads(&state, &current, cap);
@@ -608,8 +634,9 @@ impl Engine {
             Ok::<(), JobError>(())
         }
         .await;
-        if result.is_err() {
-            // Fail open: say so on the PR, never block it.
+        // Fail open: say so on the PR, never block it; unless another job
+        // reports on the PR now, whose status this would hide.
+        if result.is_err() && !handed_over.load(std::sync::atomic::Ordering::Relaxed) && !ctx.lease_lost() {
             let _ = client
                 .create_pr_status(
                     &repo.project_id,

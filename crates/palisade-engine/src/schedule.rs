@@ -179,11 +179,10 @@ impl Engine {
         worker: &WorkerOptions,
     ) -> Result<BatchReport, EngineError> {
         let mut report = BatchReport::default();
-        let opts = WorkerOptions {
-            until_idle: true,
-            ..worker.clone()
-        };
-        let (_tx, rx) = watch::channel(false);
+        // A worker in this process runs the jobs while this loop keeps the
+        // batch topped up; with no slots, other processes' workers do.
+        let (stop, rx) = watch::channel(false);
+        let mut local = None;
         let started = now();
         loop {
             // With `force`, repositories scanned during this call are not due again.
@@ -191,36 +190,51 @@ impl Engine {
                 .schedule_connector(record, force, if force { started } else { now() })
                 .await?;
             let mut progressed = r.queued > 0;
-            if worker.slots == 0 {
-                // Other processes run the jobs: wait for the batch to drain.
-                loop {
-                    let at = now();
-                    let busy = self
-                        .active_full_scans(record)
-                        .await?
-                        .iter()
-                        .any(|j| j.state == JobState::Running || j.run_after.millis() <= at.millis());
-                    if !busy {
-                        break;
-                    }
-                    progressed = true;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+            if r.queued > 0 {
+                report.batches += 1;
+                report.queued += r.queued;
+            }
+            if worker.slots > 0 && local.is_none() {
+                let (engine, opts) = (self.clone(), worker.clone());
+                let rx = rx.clone();
+                local = Some(tokio::spawn(async move {
+                    let opts = WorkerOptions {
+                        until_idle: false,
+                        ..opts
+                    };
+                    engine.run_worker(&opts, rx).await
+                }));
+            }
+            // Wait while the batch runs; top it up as soon as it has room,
+            // so workers never idle at a batch boundary.
+            let batch = u64::from(self.store.scan_settings(&record.id).await?.batch_size);
+            loop {
+                let at = now();
+                let active = self.active_full_scans(record).await?;
+                let busy = active
+                    .iter()
+                    .any(|j| j.state == JobState::Running || j.run_after.millis() <= at.millis());
+                if !busy {
+                    break;
                 }
-            } else {
-                let w = self.run_worker(&opts, rx.clone()).await?;
-                report.worker.succeeded += w.succeeded;
-                report.worker.retried += w.retried;
-                report.worker.dead += w.dead;
-                report.worker.lease_lost += w.lease_lost;
-                progressed |= w.succeeded + w.retried + w.dead + w.lease_lost > 0;
+                progressed = true;
+                if r.waiting > 0 && (active.len() as u64) < batch {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             // Due repositories may wait behind a batch queued earlier (by
             // `repos enable` or the scheduler): go on while anything moves.
             if !progressed || (r.queued == 0 && r.waiting == 0) {
                 break;
             }
-            report.batches += 1;
-            report.queued += r.queued;
+        }
+        let _ = stop.send(true);
+        if let Some(task) = local {
+            let w = task
+                .await
+                .map_err(|e| EngineError::Invalid(format!("the worker task failed: {e}")))??;
+            report.worker = w;
         }
         Ok(report)
     }

@@ -2,3 +2,8 @@
 -- rules must read the whole history again, not only new objects.
 ALTER TABLE managed_repos ADD COLUMN scanned_rules TEXT;
 COMMENT ON COLUMN managed_repos.scanned_rules IS 'Rules version scanned_tips were read with; NULL before the first successful full scan.';
+
+-- The job reporting on a pull request (`claim_pr`): two scans of one PR must
+-- not both post threads.
+ALTER TABLE pr_states ADD COLUMN claim_job TEXT CHECK (claim_job IS NULL OR length(claim_job) = 36);
+COMMENT ON COLUMN pr_states.claim_job IS 'Job reporting on the pull request; counts only while that job is running with a live lease (never released); NULL until first claimed.';

@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use palisade_domain::{OrgName, ScanSettings, ScanStatus, ScanSummary, Timestamp};
 use palisade_store::rows::{self, REPO_COLS};
 use palisade_store::{
-    ConnectorId, HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, Result,
-    ScanStats, ScannedUpTo, StoreError, check_log_lines, connector_not_found, repo_not_found, scan_not_found,
-    scan_outcome,
+    ConnectorId, HookSubscription, JobId, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState,
+    Result, ScanStats, ScannedUpTo, StoreError, check_log_lines, connector_not_found, repo_not_found,
+    scan_not_found, scan_outcome,
 };
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -397,6 +397,48 @@ impl ManagedStore for SqliteStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn claim_pr(
+        &self,
+        org: &OrgName,
+        repo_id: &str,
+        pr: i64,
+        job: &JobId,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let (org_key, repo_id) = (org.key(), repo_id.to_ascii_lowercase());
+        // The write lock up front: no other claimer reads between our check and our write.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO pr_states (org_key, repo_id, pr, state, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_key, repo_id, pr) DO NOTHING",
+        )
+        .bind(&org_key)
+        .bind(&repo_id)
+        .bind(pr)
+        .bind(encode("the pull request state", &PrState::default())?)
+        .bind(at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        // `>=`: the queue re-leases a job only once `lease_expires_at < at`,
+        // so the claim lapses exactly when the lease does.
+        let claimed = sqlx::query(
+            "UPDATE pr_states SET claim_job = $4 WHERE org_key = $1 AND repo_id = $2 AND pr = $3 \
+             AND (claim_job IS NULL OR claim_job = $4 OR NOT EXISTS (SELECT 1 FROM jobs j \
+             WHERE j.id = pr_states.claim_job AND j.state = 'running' AND j.lease_expires_at >= $5))",
+        )
+        .bind(&org_key)
+        .bind(&repo_id)
+        .bind(pr)
+        .bind(job.as_str())
+        .bind(at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(claimed.rows_affected() == 1)
     }
 
     async fn record_delivery(

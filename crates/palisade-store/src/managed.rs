@@ -10,7 +10,7 @@
 use palisade_domain::{ArchiveReason, ManagedState, OrgName, ScanSettings, ScanStatus, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::{ConnectorId, Result, StoreError};
+use crate::{ConnectorId, JobId, Result, StoreError};
 
 /// A repository known to managed scans.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -189,6 +189,22 @@ pub trait ManagedStore: Send + Sync {
         state: &PrState,
         at: Timestamp,
     ) -> Result<()>;
+
+    /// Makes `job` the one job reporting on the pull request (its row created,
+    /// with the default state, if missing): `true` when it now holds the
+    /// claim, `false` when another job does. A holder counts only while its
+    /// job is `running` with a lease not expired at `at`, so a dead worker's
+    /// claim lapses with its lease and nothing is ever released. Atomic
+    /// against concurrent claimers: at most one wins.
+    /// [`set_pr_state`](Self::set_pr_state) leaves the claim alone.
+    async fn claim_pr(
+        &self,
+        org: &OrgName,
+        repo_id: &str,
+        pr: i64,
+        job: &JobId,
+        at: Timestamp,
+    ) -> Result<bool>;
 
     /// Records a webhook delivery id: `true` the first time, `false` for a
     /// replay. Ids older than `forget_before` are pruned.

@@ -1,10 +1,14 @@
 //! Diff-aware PR scans end to end: ADO delivers the event, a worker scans
 //! the change, comments and the status appear on the pull request.
 
+use std::collections::BTreeSet;
+use std::time::Duration;
+
 use palisade_ado::models::git::{CommentThreadStatus, GitStatusState};
-use palisade_domain::Severity;
-use palisade_engine::{RepoSelector, STATUS_GENRE, STATUS_NAME};
-use palisade_store::{JobFilter, JobState};
+use palisade_domain::{OrgName, Severity, Timestamp};
+use palisade_engine::{JobSpec, RepoSelector, STATUS_GENRE, STATUS_NAME, WorkerOptions};
+use palisade_store::{JobFilter, JobState, NewJob, priority};
+use tokio::sync::watch;
 
 use crate::harness::{AWS_ID, AWS_SECRET, Ctx, drain, scan_kit};
 
@@ -12,6 +16,8 @@ crate::stories!(
     pr_scan_comments_once_updates_in_place_and_sets_status,
     comments_can_be_turned_off_and_threads_are_capped,
     scanner_outage_fails_open,
+    a_pr_claimed_by_another_job_is_retried_then_reported_once,
+    concurrent_scans_of_one_pr_comment_once,
     disabling_pr_scans_removes_subscriptions_and_revoke_removes_all,
 );
 
@@ -206,7 +212,7 @@ async fn scanner_outage_fails_open(ctx: &Ctx) {
     // A worker whose git cannot finish in time: the scanner is down.
     let dir = tempfile::tempdir().unwrap();
     let mut kit = scan_kit(dir.path());
-    kit.git_timeout = std::time::Duration::from_millis(1);
+    kit.git_timeout = Duration::from_millis(1);
     let broken = ctx.engine.clone().with_scanner(kit);
     drain(&broken).await;
     let (state, description) = status(ctx, pr).await;
@@ -226,8 +232,214 @@ async fn scanner_outage_fails_open(ctx: &Ctx) {
             .all(|j| j.state == JobState::Queued || j.state == JobState::Dead),
         "{jobs:?}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     ctx.drain().await;
+    assert_eq!(status(ctx, pr).await.0, GitStatusState::Failed);
+}
+
+fn now() -> Timestamp {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    Timestamp::from_millis(i64::try_from(since.as_millis()).unwrap())
+}
+
+async fn pr_scan_jobs(ctx: &Ctx) -> Vec<palisade_store::Job> {
+    ctx.store
+        .list_jobs(&JobFilter {
+            kinds: vec!["pr-scan".into()],
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// Asserts palisade's threads on the PR: one summary, finding threads each
+/// on a line of their own, at least one; returns the files they are on.
+async fn assert_reported_once(ctx: &Ctx, pr: i64) -> BTreeSet<String> {
+    let client = ctx.client().await;
+    let threads = client.pr_threads("Web", "web-frontend", pr).await.unwrap();
+    let mine: Vec<_> = threads.iter().filter(|t| !t.is_system()).collect();
+    let summaries = mine.iter().filter(|t| t.thread_context.is_none()).count();
+    assert_eq!(summaries, 1, "one summary thread: {mine:#?}");
+    let lines: Vec<_> = mine
+        .iter()
+        .filter_map(|t| t.thread_context.as_ref())
+        .map(|c| (c.file_path.clone(), c.right_file_start.as_ref().map(|p| p.line)))
+        .collect();
+    assert!(!lines.is_empty(), "{mine:#?}");
+    let distinct: BTreeSet<_> = lines.iter().collect();
+    assert_eq!(distinct.len(), lines.len(), "no finding thread twice: {lines:?}");
+    lines.into_iter().filter_map(|(path, _)| path).collect()
+}
+
+async fn a_pr_claimed_by_another_job_is_retried_then_reported_once(ctx: &Ctx) {
+    let record = ctx.connect(&["Web/web-frontend"]).await;
+    ctx.drain().await;
+    ctx.commit("feature/claimed", &[("config/claimed.env", &aws_pair())], &[])
+        .await;
+    let pr = ctx.open_pr("feature/claimed").await;
+    ctx.settle().await;
+    let [waiting] = &pr_scan_jobs(ctx).await[..] else {
+        panic!("one PR scan queued");
+    };
+
+    // Another worker runs a scan of the same PR (another source commit) and holds the claim.
+    let org = OrgName::parse("contoso").unwrap();
+    let repo = ctx
+        .store
+        .list_managed_repos(&palisade_store::ManagedRepoFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "web-frontend")
+        .unwrap();
+    let spec = JobSpec::PrScan {
+        org: org.to_string(),
+        repo_id: repo.repo_id.clone(),
+        pull_request: pr,
+        source_commit: Some("0".repeat(40)),
+    };
+    let (other, _) = ctx
+        .store
+        .enqueue(
+            &NewJob {
+                kind: spec.kind().to_owned(),
+                payload: serde_json::to_value(&spec).unwrap(),
+                dedup_key: Some(format!("elsewhere:{pr}")),
+                // Above the waiting job, so this lease takes it.
+                priority: priority::PR_SCAN + 1,
+                max_attempts: 3,
+                run_after: now(),
+                connector: Some(record.id.clone()),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let held = ctx
+        .store
+        .lease_job("other-worker", &["pr-scan"], Duration::from_mins(5), now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.job.id, other);
+    assert!(
+        ctx.store
+            .claim_pr(&org, &repo.repo_id, pr, &other, now())
+            .await
+            .unwrap()
+    );
+
+    // A worker takes the waiting scan: refused, queued again, nothing posted.
+    // Its retry is far enough out that the worker is stopped before it.
+    let (stop, rx) = watch::channel(false);
+    let worker = {
+        let engine = ctx.engine.clone();
+        tokio::spawn(async move {
+            let opts = WorkerOptions {
+                retry_base: Duration::from_secs(1),
+                lease: Duration::from_secs(30),
+                ..WorkerOptions::default()
+            };
+            engine.run_worker(&opts, rx).await.unwrap()
+        })
+    };
+    let refused = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let job = ctx.store.get_job(&waiting.id).await.unwrap();
+            if job.state == JobState::Queued && job.last_error.is_some() {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the waiting scan ran once");
+    stop.send(true).unwrap();
+    let report = worker.await.unwrap();
+    assert_eq!((report.retried, report.dead), (1, 0), "{report:?}");
+    assert_eq!(refused.attempts, 1);
+    let error = refused.last_error.clone().unwrap();
+    assert!(
+        error.contains(&format!("another scan of pull request {pr} is reporting")),
+        "{error}"
+    );
+    let client = ctx.client().await;
+    let threads = client.pr_threads("Web", "web-frontend", pr).await.unwrap();
+    assert!(
+        threads
+            .iter()
+            .all(palisade_ado::models::GitPullRequestCommentThread::is_system),
+        "{threads:#?}"
+    );
+    let statuses = client.pr_statuses("Web", "web-frontend", pr).await.unwrap();
+    assert!(
+        statuses.iter().all(|s| s.context.name != STATUS_NAME),
+        "not even pending: {statuses:?}"
+    );
+
+    // The other scan ends: its claim lapses and the waiting scan reports, once.
+    assert!(ctx.store.complete_job(&other, &held.token, now()).await.unwrap());
+    let wait = refused.run_after.millis() - now().millis();
+    tokio::time::sleep(Duration::from_millis(u64::try_from(wait.max(0)).unwrap() + 50)).await;
+    let r = ctx.drain().await;
+    assert_eq!(r.dead, 0, "{r:?}");
+    let done = ctx.store.get_job(&waiting.id).await.unwrap();
+    assert_eq!((done.state, done.attempts), (JobState::Succeeded, 2), "{done:?}");
+    assert_reported_once(ctx, pr).await;
+    assert_eq!(status(ctx, pr).await.0, GitStatusState::Failed);
+}
+
+async fn concurrent_scans_of_one_pr_comment_once(ctx: &Ctx) {
+    ctx.connect(&["Web/web-frontend"]).await;
+    ctx.drain().await;
+    ctx.commit("feature/race", &[("config/race.env", &aws_pair())], &[])
+        .await;
+    let pr = ctx.open_pr("feature/race").await;
+    ctx.settle().await;
+    // A push before any worker ran: a second job for the same PR (another source commit).
+    ctx.commit("feature/race", &[("deploy/race.env", &aws_pair())], &[])
+        .await;
+    ctx.settle().await;
+    assert_eq!(pr_scan_jobs(ctx).await.len(), 2);
+
+    // One worker leases both at once; each would post on its own without the claim.
+    let opts = WorkerOptions {
+        until_idle: true,
+        slots: 2,
+        // Long enough for the refused one to come back after the other reported.
+        retry_base: Duration::from_secs(1),
+        lease: Duration::from_secs(30),
+        ..WorkerOptions::default()
+    };
+    // A drain ends while the refused job waits for its retry: drain again then.
+    let mut jobs = Vec::new();
+    for _ in 0..10 {
+        let (_stop, rx) = watch::channel(false);
+        let r = ctx.engine.run_worker(&opts, rx).await.unwrap();
+        assert_eq!(r.dead, 0, "{r:?}");
+        jobs = pr_scan_jobs(ctx).await;
+        let Some(due) = jobs
+            .iter()
+            .filter(|j| j.state == JobState::Queued)
+            .map(|j| j.run_after)
+            .min()
+        else {
+            break;
+        };
+        let wait = u64::try_from((due.millis() - now().millis()).max(0)).unwrap();
+        tokio::time::sleep(Duration::from_millis(wait + 50)).await;
+    }
+    // The PR's latest commit was scanned: findings of both pushes.
+    let files = assert_reported_once(ctx, pr).await;
+    assert_eq!(
+        files,
+        BTreeSet::from(["/config/race.env".to_owned(), "/deploy/race.env".to_owned()])
+    );
+    assert!(jobs.iter().all(|j| j.state == JobState::Succeeded), "{jobs:?}");
+    let refused = jobs.iter().filter(|j| j.attempts > 1).count();
+    assert_eq!(refused, 1, "one scan waited for the other: {jobs:?}");
     assert_eq!(status(ctx, pr).await.0, GitStatusState::Failed);
 }
 

@@ -73,6 +73,8 @@ story_tests!(
     scan_settings_and_webhook_secret,
     scan_logs_append_in_order,
     pr_state_round_trip,
+    pr_claim_lasts_while_its_job_runs,
+    concurrent_pr_claims_one_wins,
     webhook_deliveries_dedup_and_prune,
     hook_subscriptions_are_replaced,
     scan_stats_of_a_connector,

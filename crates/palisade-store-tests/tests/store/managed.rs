@@ -2,13 +2,17 @@
 //! pull-request state, webhook deliveries, subscriptions, statistics,
 //! revoking a connector and job-bound scans.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use palisade_domain::{
     ArchiveReason, MANAGED_SCAN_LABEL, ManagedState, OrgName, ScanError, ScanSettings, ScanStatus, Severity,
+    Timestamp,
 };
 use palisade_store::{
-    CancelSelector, ConnectorId, FindingFilter, HookSubscription, JobQueue, JobState, LogLine, ManagedRepo,
-    ManagedRepoFilter, ManagedStore, NewJob, PrState, PrThread, ScanStats, ScannedUpTo, Store, StoreError,
-    new_connector_id, priority,
+    CancelSelector, ConnectorId, FindingFilter, HookSubscription, JobQueue, JobState, Lease, LogLine,
+    ManagedRepo, ManagedRepoFilter, ManagedStore, NewJob, PrState, PrThread, ScanStats, ScannedUpTo, Store,
+    StoreError, new_connector_id, priority,
 };
 
 use crate::fixtures::{
@@ -431,6 +435,200 @@ pub async fn pr_state_round_trip<H: Harness>(h: &H) {
     assert_eq!(store.pr_state(&org, "aaaa-1", 7).await.expect("get"), updated);
 }
 
+/// A `pr-scan` job, queued and then leased until `at + lease_for`.
+async fn running_pr_job(store: &impl Store, key: &str, lease_for: Duration, at: Timestamp) -> Lease {
+    let new = NewJob {
+        kind: "pr-scan".to_owned(),
+        payload: serde_json::json!({ "pr": key }),
+        dedup_key: Some(key.to_owned()),
+        priority: priority::PR_SCAN,
+        max_attempts: 3,
+        run_after: at,
+        connector: None,
+    };
+    let (id, created) = store.enqueue(&new, at).await.expect("enqueue");
+    assert!(created);
+    let lease = store
+        .lease_job("worker", &["pr-scan"], lease_for, at)
+        .await
+        .expect("lease")
+        .expect("a due job");
+    assert_eq!(lease.job.id, id);
+    lease
+}
+
+pub async fn pr_claim_lasts_while_its_job_runs<H: Harness>(h: &H) {
+    const LEASE: Duration = Duration::from_mins(10);
+    let store = h.open().await;
+    let org = org_name("Contoso");
+    let first = running_pr_job(&store, "pr-7:a", LEASE, minutes(0)).await;
+    let second = running_pr_job(&store, "pr-7:b", LEASE, minutes(0)).await;
+
+    assert!(
+        store
+            .claim_pr(&org, "AAAA-1", 7, &first.job.id, minutes(1))
+            .await
+            .expect("claim")
+    );
+    // The row it made reads as nothing posted yet.
+    assert_eq!(
+        store.pr_state(&org, "aaaa-1", 7).await.expect("state"),
+        PrState::default()
+    );
+    assert!(
+        !store
+            .claim_pr(&org, "aaaa-1", 7, &second.job.id, minutes(1))
+            .await
+            .expect("refused")
+    );
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-1", 7, &first.job.id, minutes(2))
+            .await
+            .expect("again")
+    );
+    // Other pull requests and repositories are claimed apart.
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-1", 8, &second.job.id, minutes(2))
+            .await
+            .expect("other pr")
+    );
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-2", 7, &second.job.id, minutes(2))
+            .await
+            .expect("other repo")
+    );
+
+    // Saving the state keeps the claim; claiming keeps the state.
+    let posted = PrState {
+        summary_thread: Some(11),
+        summary_comment: Some(12),
+        last_head: Some("a".repeat(40)),
+        ..PrState::default()
+    };
+    store
+        .set_pr_state(&org, "aaaa-1", 7, &posted, minutes(3))
+        .await
+        .expect("set");
+    assert!(
+        !store
+            .claim_pr(&org, "aaaa-1", 7, &second.job.id, minutes(3))
+            .await
+            .expect("still refused")
+    );
+
+    // Its job done, the claim lapses: nothing to release.
+    assert!(
+        store
+            .complete_job(&first.job.id, &first.token, minutes(4))
+            .await
+            .expect("complete")
+    );
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-1", 7, &second.job.id, minutes(4))
+            .await
+            .expect("taken over")
+    );
+    assert!(
+        !store
+            .claim_pr(&org, "aaaa-1", 7, &first.job.id, minutes(4))
+            .await
+            .expect("a finished job")
+    );
+    assert_eq!(store.pr_state(&org, "aaaa-1", 7).await.expect("state"), posted);
+
+    // A failed attempt queued for a retry holds nothing either.
+    let third = running_pr_job(&store, "pr-7:c", LEASE, minutes(4)).await;
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-1", 9, &third.job.id, minutes(4))
+            .await
+            .expect("claim 9")
+    );
+    store
+        .fail_job(&third.job.id, &third.token, "boom", Some(minutes(30)), minutes(5))
+        .await
+        .expect("fail");
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-1", 9, &second.job.id, minutes(5))
+            .await
+            .expect("after a failure")
+    );
+
+    // A worker that died: its claim ends with its lease (second's runs to minute 10),
+    // counted as the queue counts it (`lease_job` re-leases only after it).
+    let fourth = running_pr_job(&store, "pr-7:d", LEASE, minutes(5)).await;
+    assert!(
+        !store
+            .claim_pr(&org, "aaaa-1", 7, &fourth.job.id, minutes(10))
+            .await
+            .expect("lease not over")
+    );
+    let past = Timestamp::from_millis(minutes(10).millis() + 1);
+    assert!(
+        store
+            .claim_pr(&org, "aaaa-1", 7, &fourth.job.id, past)
+            .await
+            .expect("lease expired")
+    );
+    assert!(
+        !store
+            .claim_pr(&org, "aaaa-1", 7, &second.job.id, past)
+            .await
+            .expect("the second lost it")
+    );
+}
+
+pub async fn concurrent_pr_claims_one_wins<H: Harness>(h: &H) {
+    const JOBS: usize = 8;
+    const PRS: i64 = 20;
+    let store = h.open().await;
+    let org = org_name("contoso");
+    // Each claimer has its own handle, as another worker process would.
+    let mut claimers = Vec::new();
+    for n in 0..JOBS {
+        let lease = running_pr_job(&store, &format!("job-{n}"), Duration::from_mins(10), minutes(0)).await;
+        claimers.push((lease.job.id, h.open().await));
+    }
+    for pr in 1..=PRS {
+        let start = Arc::new(tokio::sync::Barrier::new(JOBS));
+        let mut racing = Vec::new();
+        for (job, handle) in &claimers {
+            let (store, org, job, start) = (handle.clone(), org.clone(), job.clone(), Arc::clone(&start));
+            racing.push(tokio::spawn(async move {
+                start.wait().await;
+                let won = store
+                    .claim_pr(&org, "aaaa-1", pr, &job, minutes(1))
+                    .await
+                    .expect("claim");
+                (job, won)
+            }));
+        }
+        let mut winners = Vec::new();
+        for r in racing {
+            let (job, won) = r.await.expect("claimer");
+            if won {
+                winners.push(job);
+            }
+        }
+        assert_eq!(winners.len(), 1, "pull request {pr}: {winners:?} all won");
+        for (job, _) in &claimers {
+            assert_eq!(
+                store
+                    .claim_pr(&org, "aaaa-1", pr, job, minutes(2))
+                    .await
+                    .expect("check"),
+                *job == winners[0],
+                "pull request {pr}: only the winner holds it"
+            );
+        }
+    }
+}
+
 pub async fn webhook_deliveries_dedup_and_prune<H: Harness>(h: &H) {
     let store = h.open().await;
     let keep = minutes(-60);
@@ -741,7 +939,7 @@ pub async fn revoke_archives_repos_and_destroys_secrets<H: Harness>(h: &H) {
         .await
         .expect("enqueue");
     let lease = store
-        .lease_job("w", &[], std::time::Duration::from_mins(10), minutes(1))
+        .lease_job("w", &[], Duration::from_mins(10), minutes(1))
         .await
         .expect("lease")
         .expect("due");
