@@ -258,17 +258,10 @@ pub(crate) async fn fast_import(dir: &Path, stream: &[u8]) -> std::io::Result<()
 
 /// All refs as `(refs/..., objectId)`, sorted by name.
 pub(crate) async fn list_refs(dir: &Path) -> AdoResult<Vec<(String, String)>> {
-    let mut cmd = git(dir);
-    cmd.args(["for-each-ref", "--format=%(refname) %(objectname)"]);
-    let out = run(cmd).await.map_err(|e| {
-        tracing::error!(error = %e, "for-each-ref failed");
-        AdoError::server_error(StatusCode::INTERNAL_SERVER_ERROR)
-    })?;
-    let text = String::from_utf8_lossy(&out);
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(n, o)| (n.to_string(), o.to_string()))
+    Ok(list_refs_peeled(dir)
+        .await?
+        .into_iter()
+        .map(|(name, oid, _)| (name, oid))
         .collect())
 }
 

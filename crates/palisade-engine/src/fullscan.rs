@@ -228,6 +228,12 @@ impl Engine {
                 repo.project, repo.name
             )));
         };
+        if !from_scratch && self.scanned_since(&repo, ctx.job.created_at).await? {
+            // Queued twice (a batch topped up while a worker finished the
+            // repository): a scan that began after this job was queued did its work.
+            tracing::info!(repo = %repo.name, "scanned since the job was queued; skipped");
+            return Ok(());
+        }
         // Objects read with other rules must be read again.
         let rules_changed = repo.scanned_rules.as_deref() != Some(kit.rules.version());
         let since = if from_scratch || rules_changed {
@@ -409,6 +415,23 @@ impl Engine {
             )
             .await?;
         Ok(())
+    }
+}
+
+impl Engine {
+    /// Whether the repository's last scan succeeded and began after `at`.
+    async fn scanned_since(&self, repo: &ManagedRepo, at: Timestamp) -> Result<bool, JobError> {
+        let (Some(id), Some(status)) = (&repo.last_scan_id, repo.last_status) else {
+            return Ok(false);
+        };
+        if !matches!(status, ScanStatus::Completed | ScanStatus::CompletedWithErrors) {
+            return Ok(false);
+        }
+        match self.store.get_scan(id).await {
+            Ok(scan) => Ok(scan.started_at > at),
+            Err(palisade_store::StoreError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -171,23 +171,10 @@ impl CloneCache {
         auth_header: Option<&str>,
         timeout: Duration,
     ) -> Result<Synced, GitError> {
-        let started = Instant::now();
-        let deadline = started
-            .checked_add(timeout)
-            .unwrap_or_else(|| started + Duration::from_hours(24 * 365));
         check_key(key)?;
         let url = check_url(remote_url)?;
-        if let Some(header) = auth_header {
-            check_header(header)?;
-        }
-        let remote = Remote {
-            url: &url,
-            auth_header,
-            scrubber: Scrubber::new(auth_header),
-            deadline,
-            budget: timeout,
-        };
-        let _lock = self.lock(key, Some((deadline, timeout)))?;
+        let remote = Remote::new(&url, auth_header, timeout)?;
+        let _lock = self.lock(key, Some((remote.deadline, timeout)))?;
 
         let dir = self.entry_dir(key);
         let staging = self.staging_dir(key);
@@ -272,24 +259,11 @@ impl CloneCache {
         remote_ref: &str,
         timeout: Duration,
     ) -> Result<FetchedRef, GitError> {
-        let started = Instant::now();
-        let deadline = started
-            .checked_add(timeout)
-            .unwrap_or_else(|| started + Duration::from_hours(24 * 365));
         check_key(key)?;
         let local_ref = private_ref(remote_ref)?;
         let url = check_url(remote_url)?;
-        if let Some(header) = auth_header {
-            check_header(header)?;
-        }
-        let remote = Remote {
-            url: &url,
-            auth_header,
-            scrubber: Scrubber::new(auth_header),
-            deadline,
-            budget: timeout,
-        };
-        let _lock = self.lock(key, Some((deadline, timeout)))?;
+        let remote = Remote::new(&url, auth_header, timeout)?;
+        let _lock = self.lock(key, Some((remote.deadline, timeout)))?;
         let dir = self.entry_dir(key);
         if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
             return Err(GitError::NotARepository {
@@ -457,6 +431,25 @@ struct Remote<'a> {
     scrubber: Scrubber,
     deadline: Instant,
     budget: Duration,
+}
+
+impl<'a> Remote<'a> {
+    /// A checked remote whose git commands must end within `timeout` from now.
+    fn new(url: &'a str, auth_header: Option<&'a str>, timeout: Duration) -> Result<Self, GitError> {
+        if let Some(header) = auth_header {
+            check_header(header)?;
+        }
+        let started = Instant::now();
+        Ok(Self {
+            url,
+            auth_header,
+            scrubber: Scrubber::new(auth_header),
+            deadline: started
+                .checked_add(timeout)
+                .unwrap_or_else(|| started + Duration::from_hours(24 * 365)),
+            budget: timeout,
+        })
+    }
 }
 
 /// Why a step of a sync failed: the cache entry is unusable, or something
