@@ -139,6 +139,16 @@ pub(crate) fn new_summary(
     )
 }
 
+/// Marks a scan failed with `message`, in its log and its errors.
+pub(crate) fn mark_failed(summary: &mut ScanSummary, log: &mut ScanLog, message: &str) {
+    log.error(message.to_owned());
+    summary.status = ScanStatus::Failed;
+    summary.errors.push(ScanError {
+        subject: summary.target.clone(),
+        message: message.to_owned(),
+    });
+}
+
 pub(crate) fn uuid_v7() -> String {
     palisade_store::JobId::generate().to_string()
 }
@@ -329,12 +339,7 @@ impl Engine {
         let (synced, tips, out) = match result {
             Ok(v) => v,
             Err(e) => {
-                log.error(e.message.clone());
-                summary.status = ScanStatus::Failed;
-                summary.errors.push(ScanError {
-                    subject: summary.target.clone(),
-                    message: e.message.clone(),
-                });
+                mark_failed(&mut summary, &mut log, &e.message);
                 ctx.confirm_lease(self).await?;
                 self.store.record_scan(&summary, &[], false).await?;
                 self.store.append_scan_log(&summary.id, log.lines()).await?;

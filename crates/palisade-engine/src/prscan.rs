@@ -12,9 +12,7 @@ use std::time::Instant;
 use palisade_ado::models::git::{
     CommentThreadStatus, GitStatusContext, GitStatusState, NewPullRequestStatus, NewThread,
 };
-use palisade_domain::{
-    Finding, ManagedState, ScanContext, ScanError, ScanStatus, ScanTrigger, Severity, TriageState,
-};
+use palisade_domain::{Finding, ManagedState, ScanContext, ScanStatus, ScanTrigger, Severity, TriageState};
 use palisade_scanner::NoProgress;
 use palisade_store::{PrState, PrThread};
 use secrecy::ExposeSecret;
@@ -421,12 +419,7 @@ impl Engine {
                 Ok(out) => out,
                 Err(e) => {
                     // Fail open: say so on the PR, never block it.
-                    log.error(e.message.clone());
-                    summary.status = ScanStatus::Failed;
-                    summary.errors.push(ScanError {
-                        subject: summary.target.clone(),
-                        message: e.message.clone(),
-                    });
+                    crate::fullscan::mark_failed(&mut summary, &mut log, &e.message);
                     self.store.record_scan(&summary, &[], false).await?;
                     self.store.append_scan_log(&summary.id, log.lines()).await?;
                     return Err(e);
