@@ -51,7 +51,7 @@ mod version;
 pub use ecosystem::Ecosystem;
 pub use error::{LoadError, RecordError, RecordErrorKind};
 pub use index::{AdvisoryIndex, AdvisoryMatch, MatchKind};
-pub use load::{Limits, LoadReport, load_export, read_export, read_zip};
+pub use load::{Limits, LoadReport, load_export, read_export, read_export_with_bytes, read_zip};
 pub use record::{
     Advisory, Affected, DETAILS_MAX_BYTES, Event, OsvRecord, Package, Range, RangeKind, Withdrawn,
     parse_record,

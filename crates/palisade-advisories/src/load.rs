@@ -73,6 +73,16 @@ pub fn read_export(
     limits: &Limits,
     mut each: impl FnMut(Result<OsvRecord, RecordError>),
 ) -> Result<(), LoadError> {
+    read_export_with_bytes(path, limits, |record, _| each(record))
+}
+
+/// [`read_export`], also handing over each record's bytes as read (empty
+/// for errors), for an importer that keeps the records themselves.
+pub fn read_export_with_bytes(
+    path: &Path,
+    limits: &Limits,
+    mut each: impl FnMut(Result<OsvRecord, RecordError>, &[u8]),
+) -> Result<(), LoadError> {
     let meta = fs::metadata(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
@@ -106,8 +116,11 @@ pub fn read_zip<R: Read + Seek>(
     limits: &Limits,
     mut each: impl FnMut(Result<OsvRecord, RecordError>),
 ) -> Result<(), LoadError> {
-    read_zip_labelled(reader, "<reader>", limits, &mut each)
+    read_zip_labelled(reader, "<reader>", limits, &mut |record, _: &[u8]| each(record))
 }
+
+/// Receives each record (or why it could not be read) and its bytes.
+type Each<'a> = dyn FnMut(Result<OsvRecord, RecordError>, &[u8]) + 'a;
 
 /// Running total of bytes read from one export.
 struct Budget {
@@ -154,7 +167,7 @@ fn read_zip_labelled<R: Read + Seek>(
     reader: R,
     label: &str,
     limits: &Limits,
-    each: &mut dyn FnMut(Result<OsvRecord, RecordError>),
+    each: &mut Each<'_>,
 ) -> Result<(), LoadError> {
     let zip_error = |e: zip::result::ZipError| LoadError::Zip {
         path: label.to_owned(),
@@ -180,7 +193,7 @@ fn read_zip_labelled<R: Read + Seek>(
                 each(Err(RecordError::at(
                     format!("{label}!#{i}"),
                     RecordErrorKind::Read(e.to_string()),
-                )));
+                )), &[]);
                 continue;
             }
         };
@@ -195,25 +208,25 @@ fn read_zip_labelled<R: Read + Seek>(
         };
         // The header's size is only a first check; `read_capped` measures.
         if entry.size() > limits.max_entry_bytes {
-            each(Err(RecordError::at(location, too_large())));
+            each(Err(RecordError::at(location, too_large())), &[]);
             continue;
         }
         match read_capped(&mut entry, limits.max_entry_bytes, &mut buf) {
             Ok(true) => {}
             Ok(false) => {
-                each(Err(RecordError::at(location, too_large())));
+                each(Err(RecordError::at(location, too_large())), &[]);
                 continue;
             }
             Err(e) => {
                 each(Err(RecordError::at(
                     location,
                     RecordErrorKind::Read(e.to_string()),
-                )));
+                )), &[]);
                 continue;
             }
         }
         budget.spend(buf.len())?;
-        each(parse_record(&buf).map_err(|e| with_location(e, location)));
+        each(parse_record(&buf).map_err(|e| with_location(e, location)), &buf);
     }
     Ok(())
 }
@@ -228,7 +241,7 @@ fn has_json_extension(name: &str) -> bool {
 fn read_dir(
     root: &Path,
     limits: &Limits,
-    each: &mut dyn FnMut(Result<OsvRecord, RecordError>),
+    each: &mut Each<'_>,
 ) -> Result<(), LoadError> {
     let mut budget = Budget::new(root, limits);
     let mut files = 0usize;
@@ -241,7 +254,7 @@ fn read_dir(
                 each(Err(RecordError::at(
                     dir.display().to_string(),
                     RecordErrorKind::Read(e.to_string()),
-                )));
+                )), &[]);
                 continue;
             }
         };
@@ -253,7 +266,7 @@ fn read_dir(
                     each(Err(RecordError::at(
                         dir.display().to_string(),
                         RecordErrorKind::Read(e.to_string()),
-                    )));
+                    )), &[]);
                 }
             }
         }
@@ -294,7 +307,7 @@ fn read_one_file(
     path: &Path,
     limits: &Limits,
     budget: &mut Budget,
-    each: &mut dyn FnMut(Result<OsvRecord, RecordError>),
+    each: &mut Each<'_>,
 ) -> Result<(), LoadError> {
     let location = path.display().to_string();
     let mut buf = Vec::new();
@@ -302,7 +315,7 @@ fn read_one_file(
     match read {
         Ok(true) => {
             budget.spend(buf.len())?;
-            each(parse_record(&buf).map_err(|e| with_location(e, location)));
+            each(parse_record(&buf).map_err(|e| with_location(e, location)), &buf);
         }
         Ok(false) => {
             each(Err(RecordError::at(
@@ -310,12 +323,12 @@ fn read_one_file(
                 RecordErrorKind::TooLarge {
                     limit: limits.max_entry_bytes,
                 },
-            )));
+            )), &[]);
         }
         Err(e) => each(Err(RecordError::at(
             location,
             RecordErrorKind::Read(e.to_string()),
-        ))),
+        )), &[]),
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use palisade_domain::{Severity, TriageState};
+use palisade_domain::{FindingKind, Severity, TriageState};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -792,6 +792,9 @@ pub enum FindingsCommand {
         /// Only findings in these states (repeatable or comma-separated).
         #[arg(long, value_delimiter = ',', value_parser = parse_state)]
         state: Vec<TriageState>,
+        /// Only findings of these kinds: secret, dependency, iac, code (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        kind: Vec<FindingKind>,
         /// Only findings of this severity or higher.
         #[arg(long, value_parser = parse_severity)]
         severity: Option<Severity>,

@@ -21,6 +21,7 @@ pub fn run(global: &GlobalArgs, args: &FindingsArgs) -> anyhow::Result<Outcome> 
         match &args.command {
             FindingsCommand::List {
                 state,
+                kind,
                 severity,
                 rule,
                 target,
@@ -29,6 +30,7 @@ pub fn run(global: &GlobalArgs, args: &FindingsArgs) -> anyhow::Result<Outcome> 
             } => {
                 let filter = FindingFilter {
                     states: state.clone(),
+                    kinds: kind.clone(),
                     min_severity: *severity,
                     rule_id: rule.as_deref().map(RuleId::parse).transpose()?,
                     target: target.clone(),

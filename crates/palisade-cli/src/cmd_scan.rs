@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use palisade_domain::{FingerprintKey, ScanStatus, ScanSummary, TargetKind, Timestamp, TriageState};
+use palisade_domain::{
+    FindingKind, FingerprintKey, ScanStatus, ScanSummary, TargetKind, Timestamp, TriageState,
+};
 use palisade_report::{ReportedFinding, RuleInfo, SCHEMA_VERSION, ScanReport, Tool};
 use palisade_scanner::{
     Baseline, DEFAULT_MAX_FILE_SIZE, ProjectConfig, ScanOptions, scan_folder, scan_history,
@@ -149,7 +151,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
                     subject: summary.target.clone(),
                     message: e.to_string(),
                 });
-                if let Err(se) = rt.block_on(s.record_scan(&summary, &[], false)) {
+                if let Err(se) = rt.block_on(s.record_scan(&summary, &[], &[])) {
                     crate::report_error(&anyhow::Error::from(se).context("cannot record the failed scan"));
                 }
             }
@@ -185,6 +187,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut states: HashMap<_, TriageState> = HashMap::new();
     let mut new: Option<HashSet<_>> = None;
     if let Some(s) = &store {
+        let complete: &[FindingKind] = if complete { &[FindingKind::Secret] } else { &[] };
         match rt.block_on(s.record_scan(&summary, &output.findings, complete)) {
             Ok(outcome) => {
                 states.extend(outcome.states);

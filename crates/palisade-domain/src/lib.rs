@@ -13,9 +13,12 @@
 //! - [`ConnectorConfig`], [`ConnectorName`], [`OrgName`]: a connector minus its
 //!   credential, with the naming rules users know from the Azure portal.
 //! - [`Resource`] and [`ResourceKey`]: the discovered estate (inventory).
+//! - [`FindingKind`], [`StaticRule`], [`RuleMatch`]: the four kinds of findings and
+//!   the shape of compiled-in IaC and pipeline rules.
 //! - [`ScanSettings`], [`ManagedState`], [`ScanContext`]: managed scans.
 
 mod ado_url;
+mod analysis;
 mod blob;
 mod connector;
 mod finding;
@@ -29,11 +32,12 @@ mod time;
 mod triage;
 
 pub use ado_url::{AdoTarget, AdoUrl, AdoUrlError, AdoUrlErrorKind, HostForm};
+pub use analysis::{FindingKind, RuleMatch, StaticRule, UnknownFindingKind};
 pub use blob::{BlobId, BlobIdError};
 pub use connector::{
     AuthConfig, ConnectorConfig, ConnectorName, Deployment, NameError, OrgName, OrgSelection,
 };
-pub use finding::{CommitInfo, Finding, Location};
+pub use finding::{CommitInfo, DependencyDetails, Finding, FindingDetails, Location, RuleDetails};
 pub use fingerprint::{FindingId, FindingIdError, FingerprintKey, SecretHash, redact_preview};
 pub use inventory::{
     AgentPool, BranchPolicy, Environment, ForkSettings, Organization, Pipeline, PipelinePermission,

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use palisade_ado::models::GitRef;
 use palisade_domain::{
-    FingerprintKey, ManagedState, OrgName, ScanContext, ScanError, ScanStatus, ScanSummary, ScanTrigger,
-    TargetKind, Timestamp,
+    FindingKind, FingerprintKey, ManagedState, OrgName, ScanContext, ScanError, ScanStatus, ScanSummary,
+    ScanTrigger, TargetKind, Timestamp,
 };
 use palisade_git::{CloneCache, GitError};
 use palisade_scanner::{NoProgress, ScanOptions};
@@ -341,7 +341,7 @@ impl Engine {
             Err(e) => {
                 mark_failed(&mut summary, &mut log, &e.message);
                 ctx.confirm_lease(self).await?;
-                self.store.record_scan(&summary, &[], false).await?;
+                self.store.record_scan(&summary, &[], &[]).await?;
                 self.store.append_scan_log(&summary.id, log.lines()).await?;
                 self.store
                     .record_repo_scan(
@@ -402,7 +402,15 @@ impl Engine {
         ctx.confirm_lease(self).await?;
         // Only a scan of the whole history may conclude that a location is gone.
         self.store
-            .record_scan(&summary, &out.findings, since.is_empty())
+            .record_scan(
+                &summary,
+                &out.findings,
+                if since.is_empty() {
+                    &[FindingKind::Secret]
+                } else {
+                    &[]
+                },
+            )
             .await?;
         self.store.append_scan_log(&summary.id, log.lines()).await?;
         self.store
@@ -491,7 +499,7 @@ impl Engine {
             tips.len()
         ));
         ctx.confirm_lease(self).await?;
-        self.store.record_scan(&summary, &[], false).await?;
+        self.store.record_scan(&summary, &[], &[]).await?;
         self.store.append_scan_log(&summary.id, log.lines()).await?;
         self.store
             .record_repo_scan(

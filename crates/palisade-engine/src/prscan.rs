@@ -12,7 +12,9 @@ use std::time::Instant;
 use palisade_ado::models::git::{
     CommentThreadStatus, GitStatusContext, GitStatusState, NewPullRequestStatus, NewThread,
 };
-use palisade_domain::{Finding, ManagedState, ScanContext, ScanStatus, ScanTrigger, Severity, TriageState};
+use palisade_domain::{
+    Finding, FindingKind, ManagedState, ScanContext, ScanStatus, ScanTrigger, Severity, TriageState,
+};
 use palisade_scanner::NoProgress;
 use palisade_store::{PrState, PrThread};
 use secrecy::ExposeSecret;
@@ -420,7 +422,7 @@ impl Engine {
                 Err(e) => {
                     // Fail open: say so on the PR, never block it.
                     crate::fullscan::mark_failed(&mut summary, &mut log, &e.message);
-                    self.store.record_scan(&summary, &[], false).await?;
+                    self.store.record_scan(&summary, &[], &[]).await?;
                     self.store.append_scan_log(&summary.id, log.lines()).await?;
                     return Err(e);
                 }
@@ -487,7 +489,9 @@ impl Engine {
                     None,
                 )
                 .await?;
-                self.store.record_scan(&summary, &out.findings, true).await?;
+                self.store
+                    .record_scan(&summary, &out.findings, &[FindingKind::Secret])
+                    .await?;
                 self.store.append_scan_log(&summary.id, log.lines()).await?;
                 return Ok(());
             }
@@ -618,7 +622,9 @@ impl Engine {
                 .map_err(crate::EngineError::from)?;
             ctx.confirm_lease(self).await?;
             // The PR is its own target: its findings never close the branch's.
-            self.store.record_scan(&summary, &out.findings, true).await?;
+            self.store
+                .record_scan(&summary, &out.findings, &[FindingKind::Secret])
+                .await?;
             self.store.append_scan_log(&summary.id, log.lines()).await?;
             state.last_head = Some(head.clone());
             self.store

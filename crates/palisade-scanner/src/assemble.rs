@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use palisade_domain::{Finding, FindingId, Location, SecretHash, redact_preview};
+use palisade_domain::{Finding, FindingId, FindingKind, Location, SecretHash, redact_preview};
 
 use crate::ScanOptions;
 use crate::blobs::{Entry, Provenance};
@@ -67,12 +67,14 @@ pub(crate) fn assemble(
             let id = opts.key.finding_id(&rule.id, &secret);
             let finding = by_id.entry(id).or_insert_with(|| Finding {
                 id,
+                kind: FindingKind::Secret,
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
                 severity: rule.severity,
                 confidence: rule.confidence,
                 preview: redact_preview(&secret),
                 secret_hash: hash.clone(),
+                details: None,
                 secret: opts
                     .show_secrets
                     .then(|| String::from_utf8_lossy(&m.secret).into_owned()),

@@ -18,6 +18,7 @@
 //! reopened) are dated `finished_at` (or `started_at` when absent): when the
 //! scan result was known.
 
+mod advisories;
 mod inventory;
 mod jobs;
 mod managed;
@@ -29,7 +30,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource,
+    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind, Location, OrgName, Resource,
     ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
     TargetKind, Timestamp, TriageState,
 };
@@ -317,7 +318,7 @@ const SCAN_COLS: &str = scan_cols!();
 
 macro_rules! finding_cols {
     () => {
-        "id, rule_id, rule_name, severity, confidence, preview, secret_hash, state, state_comment, \
+        "id, kind, rule_id, rule_name, severity, confidence, preview, secret_hash, details, state, state_comment, \
          state_updated_at, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan"
     };
 }
@@ -363,6 +364,8 @@ fn finding_from_row(row: &PgRow) -> Result<StoredFinding> {
     let severity: String = get(row, "severity")?;
     let confidence: String = get(row, "confidence")?;
     let secret_hash: String = get(row, "secret_hash")?;
+    let kind: String = get(row, "kind")?;
+    let details: Option<Json<FindingDetails>> = get(row, "details")?;
     let state: String = get(row, "state")?;
     Ok(StoredFinding {
         id: FindingId::from_hex(&id).map_err(|e| corrupt("finding id", e))?,
@@ -374,6 +377,8 @@ fn finding_from_row(row: &PgRow) -> Result<StoredFinding> {
             .map_err(|e| corrupt("confidence", e))?,
         preview: get(row, "preview")?,
         secret_hash: SecretHash::parse(&secret_hash).ok_or_else(|| corrupt("secret hash", &secret_hash))?,
+        kind: kind.parse().map_err(|e| corrupt("kind", e))?,
+        details: details.map(|d| d.0),
         state: state.parse().map_err(|e| corrupt("state", e))?,
         state_comment: get(row, "state_comment")?,
         state_updated_at: get_opt_ts(row, "state_updated_at")?,
@@ -532,8 +537,8 @@ async fn record_finding(
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
     let inserted = sqlx::query(
         "INSERT INTO findings (id, rule_id, rule_name, severity, severity_rank, confidence, preview, \
-         secret_hash, state, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $10, $10) \
+         secret_hash, state, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan, kind, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $10, $10, $11, $12) \
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(&id)
@@ -546,6 +551,8 @@ async fn record_finding(
     .bind(finding.secret_hash.to_string())
     .bind(seen_at)
     .bind(&scan.id)
+    .bind(finding.kind.as_str())
+    .bind(finding.details.as_ref().map(Json))
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -556,7 +563,7 @@ async fn record_finding(
         // only ever widen, so recording an older scan late loses nothing.
         let row = sqlx::query(
             "UPDATE findings SET rule_name = $2, severity = $3, severity_rank = $4, confidence = $5, \
-             preview = $6, \
+             preview = $6, details = coalesce($9, details), \
              first_seen_scan = CASE WHEN $7 < first_seen_at THEN $8 ELSE first_seen_scan END, \
              first_seen_at = LEAST(first_seen_at, $7), \
              last_seen_scan = CASE WHEN $7 >= last_seen_at THEN $8 ELSE last_seen_scan END, \
@@ -571,6 +578,7 @@ async fn record_finding(
         .bind(&finding.preview)
         .bind(seen_at)
         .bind(&scan.id)
+        .bind(finding.details.as_ref().map(Json))
         .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?;
@@ -627,17 +635,21 @@ async fn record_finding(
     Ok((is_new, state))
 }
 
-/// After a complete scan: marks the target's locations it did not see gone,
-/// and `open` findings left without any present location `fixed`.
-async fn mark_gone(conn: &mut PgConnection, scan: &ScanSummary) -> Result<Vec<FindingId>> {
+/// After a scan complete for `kinds`: marks the target's locations of those
+/// kinds it did not see gone, and `open` findings left without any present
+/// location `fixed`.
+async fn mark_gone(conn: &mut PgConnection, scan: &ScanSummary, kinds: &[FindingKind]) -> Result<Vec<FindingId>> {
     let seen_at = scan.started_at.millis();
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     // Locations seen by this scan (or a later one) have last_seen_at >= seen_at.
     sqlx::query(
-        "UPDATE locations SET gone_at = $2 WHERE target = $1 AND gone_at IS NULL AND last_seen_at < $2",
+        "UPDATE locations SET gone_at = $2 WHERE target = $1 AND gone_at IS NULL AND last_seen_at < $2 \
+         AND finding_id IN (SELECT id FROM findings WHERE kind = ANY($3))",
     )
     .bind(&scan.target)
     .bind(seen_at)
+    .bind(&kinds)
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -722,7 +734,7 @@ impl Store for PostgresStore {
         &self,
         scan: &ScanSummary,
         findings: &[Finding],
-        complete: bool,
+        complete: &[FindingKind],
     ) -> Result<RecordOutcome> {
         // One finding per id (its locations merged), in id order.
         let mut grouped: BTreeMap<FindingId, (&Finding, Vec<&Location>)> = BTreeMap::new();
@@ -750,8 +762,8 @@ impl Store for PostgresStore {
             }
             outcome.states.push((*id, state));
         }
-        if complete {
-            outcome.fixed = mark_gone(&mut tx, scan).await?;
+        if !complete.is_empty() {
+            outcome.fixed = mark_gone(&mut tx, scan, complete).await?;
             let fixed: BTreeSet<FindingId> = outcome.fixed.iter().copied().collect();
             for (id, state) in &mut outcome.states {
                 if fixed.contains(id) {
@@ -806,6 +818,9 @@ impl Store for PostgresStore {
         ));
         if !filter.states.is_empty() {
             push_in(&mut q, "f.state", filter.states.iter().map(|s| s.as_str()));
+        }
+        if !filter.kinds.is_empty() {
+            push_in(&mut q, "f.kind", filter.kinds.iter().map(|k| k.as_str()));
         }
         if let Some(min) = filter.min_severity {
             q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));

@@ -14,6 +14,7 @@
 //! reopened) are dated `finished_at` (or `started_at` when absent): when the
 //! scan result was known.
 
+mod advisories;
 mod inventory;
 mod jobs;
 mod managed;
@@ -25,9 +26,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource,
-    ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
-    TargetKind, Timestamp, TriageState,
+    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingId, FindingKind, Location, OrgName,
+    Resource, ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash,
+    Severity, TargetKind, Timestamp, TriageState,
 };
 use palisade_store::rows::StoredRow;
 use palisade_store::{
@@ -291,8 +292,8 @@ const SCAN_COLS: &str = scan_cols!();
 
 macro_rules! finding_cols {
     () => {
-        "id, rule_id, rule_name, severity, confidence, preview, secret_hash, state, state_comment, \
-         state_updated_at, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan"
+        "id, kind, rule_id, rule_name, severity, confidence, preview, secret_hash, details, state, \
+         state_comment, state_updated_at, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan"
     };
 }
 
@@ -341,8 +342,15 @@ fn finding_from_row(row: &SqliteRow) -> Result<StoredFinding> {
     let confidence: String = get(row, "confidence")?;
     let secret_hash: String = get(row, "secret_hash")?;
     let state: String = get(row, "state")?;
+    let kind: String = get(row, "kind")?;
+    let details: Option<String> = get(row, "details")?;
     Ok(StoredFinding {
         id: FindingId::from_hex(&id).map_err(|e| corrupt("finding id", e))?,
+        kind: kind.parse().map_err(|e| corrupt("kind", e))?,
+        details: details
+            .map(|d| serde_json::from_str(&d))
+            .transpose()
+            .map_err(|e| corrupt("finding details", e))?,
         rule_id: RuleId::parse(&rule_id).map_err(|e| corrupt("rule id", e))?,
         rule_name: get(row, "rule_name")?,
         severity: severity.parse().map_err(|e| corrupt("severity", e))?,
@@ -515,10 +523,11 @@ async fn record_finding(
     let id = finding.id.to_hex();
     let seen_at = scan.started_at.millis();
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
+    let details = finding_details_json(finding)?;
     let inserted = sqlx::query(
         "INSERT INTO findings (id, rule_id, rule_name, severity, severity_rank, confidence, preview, \
-         secret_hash, state, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $10, $10) \
+         secret_hash, state, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan, kind, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $10, $10, $11, $12) \
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(&id)
@@ -531,6 +540,8 @@ async fn record_finding(
     .bind(finding.secret_hash.to_string())
     .bind(seen_at)
     .bind(&scan.id)
+    .bind(finding.kind.as_str())
+    .bind(&details)
     .fetch_optional(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -541,7 +552,7 @@ async fn record_finding(
         // only ever widen, so recording an older scan late loses nothing.
         let row = sqlx::query(
             "UPDATE findings SET rule_name = $2, severity = $3, severity_rank = $4, confidence = $5, \
-             preview = $6, \
+             preview = $6, details = coalesce($9, details), \
              first_seen_scan = CASE WHEN $7 < first_seen_at THEN $8 ELSE first_seen_scan END, \
              first_seen_at = min(first_seen_at, $7), \
              last_seen_scan = CASE WHEN $7 >= last_seen_at THEN $8 ELSE last_seen_scan END, \
@@ -556,6 +567,7 @@ async fn record_finding(
         .bind(&finding.preview)
         .bind(seen_at)
         .bind(&scan.id)
+        .bind(&details)
         .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?;
@@ -612,20 +624,37 @@ async fn record_finding(
     Ok((is_new, state))
 }
 
-/// After a complete scan: marks the target's locations it did not see gone,
-/// and `open` findings left without any present location `fixed`.
-async fn mark_gone(conn: &mut SqliteConnection, scan: &ScanSummary) -> Result<Vec<FindingId>> {
+/// A finding's details as stored (JSON), `None` for secrets.
+fn finding_details_json(finding: &Finding) -> Result<Option<String>> {
+    finding
+        .details
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Other(format!("cannot encode finding details: {e}")))
+}
+
+/// After a scan complete for `kinds`: marks the target's locations of those
+/// kinds it did not see gone, and `open` findings left without any present
+/// location `fixed`.
+async fn mark_gone(
+    conn: &mut SqliteConnection,
+    scan: &ScanSummary,
+    kinds: &[FindingKind],
+) -> Result<Vec<FindingId>> {
     let seen_at = scan.started_at.millis();
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
     // Locations seen by this scan (or a later one) have last_seen_at >= seen_at.
-    sqlx::query(
-        "UPDATE locations SET gone_at = $2 WHERE target = $1 AND gone_at IS NULL AND last_seen_at < $2",
-    )
-    .bind(&scan.target)
-    .bind(seen_at)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    let mut q = QueryBuilder::<Sqlite>::new("UPDATE locations SET gone_at = ");
+    q.push_bind(seen_at)
+        .push(" WHERE target = ")
+        .push_bind(scan.target.clone())
+        .push(" AND gone_at IS NULL AND last_seen_at < ")
+        .push_bind(seen_at)
+        .push(" AND finding_id IN (SELECT id FROM findings WHERE 1 = 1");
+    push_in(&mut q, "kind", kinds.iter().map(|k| k.as_str()));
+    q.push(")");
+    q.build().execute(&mut *conn).await.map_err(db_err)?;
     let comment = format!("no longer present in {} (scan {})", scan.target, scan.id);
     let rows = sqlx::query(
         "UPDATE findings SET state = 'fixed', state_comment = $2, state_updated_at = $3 \
@@ -707,7 +736,7 @@ impl Store for SqliteStore {
         &self,
         scan: &ScanSummary,
         findings: &[Finding],
-        complete: bool,
+        complete: &[FindingKind],
     ) -> Result<RecordOutcome> {
         // One finding per id (its locations merged), in id order.
         let mut grouped: BTreeMap<FindingId, (&Finding, Vec<&Location>)> = BTreeMap::new();
@@ -728,8 +757,8 @@ impl Store for SqliteStore {
             }
             outcome.states.push((*id, state));
         }
-        if complete {
-            outcome.fixed = mark_gone(&mut tx, scan).await?;
+        if !complete.is_empty() {
+            outcome.fixed = mark_gone(&mut tx, scan, complete).await?;
             let fixed: BTreeSet<FindingId> = outcome.fixed.iter().copied().collect();
             for (id, state) in &mut outcome.states {
                 if fixed.contains(id) {
@@ -780,6 +809,9 @@ impl Store for SqliteStore {
         ));
         if !filter.states.is_empty() {
             push_in(&mut q, "f.state", filter.states.iter().map(|s| s.as_str()));
+        }
+        if !filter.kinds.is_empty() {
+            push_in(&mut q, "f.kind", filter.kinds.iter().map(|k| k.as_str()));
         }
         if let Some(min) = filter.min_severity {
             q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));

@@ -24,12 +24,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    Confidence, ConnectorConfig, Finding, FindingId, Location, OrgName, Resource, ResourceKind, RuleId,
+    Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind, Location, OrgName, Resource, ResourceKind, RuleId,
     ScanSummary, Scope, SecretHash, Severity, Timestamp, TriageState,
 };
 use serde::Serialize;
 
 // `uuid_id!` (connector.rs) also makes the id of a job.
+mod advisories;
 #[macro_use]
 mod connector;
 mod jobs;
@@ -37,6 +38,7 @@ mod managed;
 #[doc(hidden)]
 pub mod rows;
 
+pub use advisories::{AdvisoryRow, AdvisoryStats, AdvisoryStore, ImportCounts};
 pub use connector::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
     DiscoveryStatus, ExistingResource, ListingOutcome, ListingRow, PreparedResource, ResourceFilter,
@@ -85,11 +87,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct StoredFinding {
     pub id: FindingId,
     pub rule_id: RuleId,
+    pub kind: FindingKind,
     pub rule_name: String,
     pub severity: Severity,
     pub confidence: Confidence,
     pub preview: String,
     pub secret_hash: SecretHash,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<FindingDetails>,
     pub state: TriageState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_comment: Option<String>,
@@ -129,6 +134,7 @@ pub struct RecordOutcome {
 #[derive(Clone, Debug, Default)]
 pub struct FindingFilter {
     pub states: Vec<TriageState>,
+    pub kinds: Vec<FindingKind>,
     pub min_severity: Option<Severity>,
     pub rule_id: Option<RuleId>,
     pub target: Option<String>,
@@ -146,7 +152,7 @@ pub struct Triage {
 #[async_trait]
 /// Everything palisade keeps. The job queue ([`JobQueue`]) and managed-scan
 /// state ([`ManagedStore`]) are part of every store.
-pub trait Store: JobQueue + ManagedStore + Send + Sync {
+pub trait Store: JobQueue + ManagedStore + AdvisoryStore + Send + Sync {
     /// Which backend this is, for messages (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
@@ -163,15 +169,16 @@ pub trait Store: JobQueue + ManagedStore + Send + Sync {
 
     /// Records a finished scan and its findings in one transaction.
     ///
-    /// `complete` says the scan saw the whole target: only then are the
-    /// target's locations it did not see marked gone, and findings with no
-    /// location left (state `open`) marked `fixed`. Findings seen again in
-    /// state `fixed` are reopened.
+    /// `complete` names the kinds of findings the scan looked for in the
+    /// whole target (a history scan that read only new commits is complete
+    /// for none): the target's locations of those kinds it did not see are
+    /// marked gone, and their findings with no location left (state `open`)
+    /// marked `fixed`. Findings seen again in state `fixed` are reopened.
     async fn record_scan(
         &self,
         scan: &ScanSummary,
         findings: &[Finding],
-        complete: bool,
+        complete: &[FindingKind],
     ) -> Result<RecordOutcome>;
 
     async fn get_scan(&self, id: &str) -> Result<ScanSummary>;

@@ -58,12 +58,14 @@ fn finding(
     ReportedFinding {
         finding: Finding {
             id: finding_id(n),
+            kind: palisade_domain::FindingKind::Secret,
             rule_id: rule_id(rule),
             rule_name: name.to_owned(),
             severity,
             confidence,
             preview: redact_preview(secret.as_bytes()),
             secret_hash: SecretHash::of(secret.as_bytes()),
+            details: None,
             secret: None,
             locations,
         },

@@ -71,16 +71,21 @@ pub fn id_of(rule_id: &str, secret: &str) -> FindingId {
     key().finding_id(&rule(rule_id), secret.as_bytes())
 }
 
+/// What a secrets scan of a whole target is complete for.
+pub const SECRETS: &[palisade_domain::FindingKind] = &[palisade_domain::FindingKind::Secret];
+
 /// A finding of `secret` by `rule_id` at `locations`.
 pub fn finding(rule_id: &str, secret: &str, severity: Severity, locations: Vec<Location>) -> Finding {
     Finding {
         id: id_of(rule_id, secret),
+        kind: palisade_domain::FindingKind::Secret,
         rule_id: rule(rule_id),
         rule_name: format!("Rule {rule_id}"),
         severity,
         confidence: Confidence::High,
         preview: redact_preview(secret.as_bytes()),
         secret_hash: SecretHash::of(secret.as_bytes()),
+        details: None,
         secret: None,
         locations,
     }

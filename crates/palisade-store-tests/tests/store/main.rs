@@ -9,6 +9,7 @@ mod connectors;
 mod fixtures;
 mod harness;
 mod jobs;
+mod kinds;
 mod managed;
 mod stories;
 
@@ -82,4 +83,6 @@ story_tests!(
     delete_connectors_archives_repos_like_revoke,
     interrupt_job_scans_marks_only_that_jobs_running_scans,
     repo_scans_lists_managed_scans_newest_first,
+    kinds_share_one_table_and_close_only_their_own,
+    advisories_import_incrementally,
 );

@@ -16,7 +16,7 @@ use palisade_store::{
 };
 
 use crate::fixtures::{
-    TARGET, context, finding, loc, managed_scan, minutes, org_name, pat_connector, running, scan,
+    SECRETS, TARGET, context, finding, loc, managed_scan, minutes, org_name, pat_connector, running, scan,
 };
 use crate::harness::Harness;
 
@@ -740,7 +740,7 @@ pub async fn scan_stats_of_a_connector<H: Harness>(h: &H) {
     let record = |s: palisade_domain::ScanSummary| {
         let store = store.clone();
         async move {
-            store.record_scan(&s, &[], true).await.expect("record");
+            store.record_scan(&s, &[], SECRETS).await.expect("record");
             s
         }
     };
@@ -874,7 +874,7 @@ async fn busy_connector(store: &impl Store, name: &str, org: &str) -> (Connector
         Severity::High,
         vec![loc("src/main.rs", 3)],
     );
-    store.record_scan(&s, &[f], true).await.expect("record");
+    store.record_scan(&s, &[f], SECRETS).await.expect("record");
     (c, repos)
 }
 
@@ -1043,7 +1043,7 @@ pub async fn interrupt_job_scans_marks_only_that_jobs_running_scans<H: Harness>(
     for s in [&a, &b, &other, &local] {
         store.begin_scan(&running(s)).await.expect("begin");
     }
-    store.record_scan(&done, &[], true).await.expect("record");
+    store.record_scan(&done, &[], SECRETS).await.expect("record");
 
     assert_eq!(
         store
@@ -1099,7 +1099,7 @@ pub async fn repo_scans_lists_managed_scans_newest_first<H: Harness>(h: &H) {
     let newest = managed_scan(TARGET, 20, ctx);
     let elsewhere = managed_scan("/elsewhere", 30, context(c.as_str(), "r2", "P/two", None));
     for s in [&old, &local, &pr, &newest, &elsewhere] {
-        store.record_scan(s, &[], true).await.expect("record");
+        store.record_scan(s, &[], SECRETS).await.expect("record");
     }
     assert_eq!(
         store.repo_scans(TARGET, 10).await.expect("scans"),

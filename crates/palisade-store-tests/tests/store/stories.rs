@@ -4,11 +4,14 @@
 use palisade_domain::{ScanStatus, Severity, Timestamp, TriageState};
 use palisade_store::{FindingFilter, Store, StoreError, Triage};
 
-use crate::fixtures::{OTHER_TARGET, T0, TARGET, finding, id_of, loc, loc_in_commit, rule, running, scan};
+use crate::fixtures::{
+    OTHER_TARGET, SECRETS, T0, TARGET, finding, id_of, loc, loc_in_commit, rule, running, scan,
+};
 use crate::harness::Harness;
 
 pub use crate::connectors::*;
 pub use crate::jobs::*;
+pub use crate::kinds::*;
 pub use crate::managed::*;
 
 pub async fn round_trip<H: Harness>(h: &H) {
@@ -33,7 +36,7 @@ pub async fn round_trip<H: Harness>(h: &H) {
         vec![loc("config.toml", 1)],
     );
     let out = store
-        .record_scan(&first, &[a.clone(), b.clone()], true)
+        .record_scan(&first, &[a.clone(), b.clone()], SECRETS)
         .await
         .expect("record");
     let mut expected_new = vec![a.id, b.id];
@@ -88,7 +91,7 @@ pub async fn rescan_keeps_triage<H: Harness>(h: &H) {
     );
     let s1 = scan(TARGET, 0);
     store
-        .record_scan(&s1, std::slice::from_ref(&a), true)
+        .record_scan(&s1, std::slice::from_ref(&a), SECRETS)
         .await
         .expect("record 1");
     let at = Timestamp::from_millis(T0 + 30_000);
@@ -108,7 +111,7 @@ pub async fn rescan_keeps_triage<H: Harness>(h: &H) {
 
     let s2 = scan(TARGET, 1);
     let out = store
-        .record_scan(&s2, std::slice::from_ref(&a), true)
+        .record_scan(&s2, std::slice::from_ref(&a), SECRETS)
         .await
         .expect("record 2");
     assert!(out.new.is_empty());
@@ -123,7 +126,7 @@ pub async fn rescan_keeps_triage<H: Harness>(h: &H) {
 
     // Gone from a complete scan: the location is gone, the verdict stays.
     let s3 = scan(TARGET, 2);
-    let out = store.record_scan(&s3, &[], true).await.expect("record 3");
+    let out = store.record_scan(&s3, &[], SECRETS).await.expect("record 3");
     assert!(out.fixed.is_empty());
     let got = store.get_finding(a.id).await.expect("get");
     assert_eq!(got.state, TriageState::FalsePositive);
@@ -151,13 +154,13 @@ pub async fn complete_rescan_marks_fixed_and_seeing_again_reopens<H: Harness>(h:
     );
     let s1 = scan(TARGET, 0);
     store
-        .record_scan(&s1, &[a.clone(), b.clone()], true)
+        .record_scan(&s1, &[a.clone(), b.clone()], SECRETS)
         .await
         .expect("record 1");
 
     let s2 = scan(TARGET, 1);
     let out = store
-        .record_scan(&s2, std::slice::from_ref(&a), true)
+        .record_scan(&s2, std::slice::from_ref(&a), SECRETS)
         .await
         .expect("record 2");
     assert_eq!(out.fixed, vec![b.id]);
@@ -180,7 +183,7 @@ pub async fn complete_rescan_marks_fixed_and_seeing_again_reopens<H: Harness>(h:
     // Seen again: reopened, location present again.
     let s3 = scan(TARGET, 2);
     let out = store
-        .record_scan(&s3, &[a.clone(), b.clone()], true)
+        .record_scan(&s3, &[a.clone(), b.clone()], SECRETS)
         .await
         .expect("record 3");
     assert!(out.new.is_empty());
@@ -200,7 +203,7 @@ pub async fn complete_rescan_marks_fixed_and_seeing_again_reopens<H: Harness>(h:
 
     // A complete scan of another target does not touch this one.
     let out = store
-        .record_scan(&scan(OTHER_TARGET, 3), &[], true)
+        .record_scan(&scan(OTHER_TARGET, 3), &[], SECRETS)
         .await
         .expect("record other");
     assert!(out.fixed.is_empty());
@@ -220,13 +223,13 @@ pub async fn incomplete_scan_marks_nothing_gone<H: Harness>(h: &H) {
         vec![loc("b", 1)],
     );
     store
-        .record_scan(&scan(TARGET, 0), &[a.clone(), b.clone()], true)
+        .record_scan(&scan(TARGET, 0), &[a.clone(), b.clone()], SECRETS)
         .await
         .expect("record 1");
     let mut partial = scan(TARGET, 1);
     partial.status = ScanStatus::CompletedWithErrors;
     let out = store
-        .record_scan(&partial, std::slice::from_ref(&a), false)
+        .record_scan(&partial, std::slice::from_ref(&a), &[])
         .await
         .expect("record 2");
     assert!(out.fixed.is_empty());
@@ -249,7 +252,7 @@ pub async fn one_finding_two_locations<H: Harness>(h: &H) {
         vec![loc("one.rs", 1), loc("two.rs", 9)],
     );
     store
-        .record_scan(&scan(TARGET, 0), std::slice::from_ref(&a), true)
+        .record_scan(&scan(TARGET, 0), std::slice::from_ref(&a), SECRETS)
         .await
         .expect("record");
     let all = store
@@ -266,7 +269,7 @@ pub async fn one_finding_two_locations<H: Harness>(h: &H) {
     let again = finding("github.pat", secret, Severity::High, vec![loc("one.rs", 1)]);
     let third = finding("github.pat", secret, Severity::High, vec![loc("three.rs", 4)]);
     let out = store
-        .record_scan(&scan(OTHER_TARGET, 1), &[again, third], true)
+        .record_scan(&scan(OTHER_TARGET, 1), &[again, third], SECRETS)
         .await
         .expect("record 2");
     assert_eq!(out.states, vec![(a.id, TriageState::Open)]);
@@ -328,12 +331,12 @@ pub async fn list_filters_and_order<H: Harness>(h: &H) {
         .record_scan(
             &scan(TARGET, 0),
             &[crit.clone(), low.clone(), info.clone(), high_old.clone()],
-            false,
+            &[],
         )
         .await
         .expect("record 1");
     store
-        .record_scan(&scan(OTHER_TARGET, 1), std::slice::from_ref(&high_new), false)
+        .record_scan(&scan(OTHER_TARGET, 1), std::slice::from_ref(&high_new), &[])
         .await
         .expect("record 2");
     let at = Timestamp::from_millis(T0 + 120_000);
@@ -472,7 +475,7 @@ pub async fn concurrent_record_scan_loses_nothing<H: Harness>(h: &H) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             store.begin_scan(&running(&s)).await.expect("begin");
-            store.record_scan(&s, &findings, true).await.expect("record");
+            store.record_scan(&s, &findings, SECRETS).await.expect("record");
             s
         }));
     }
@@ -505,7 +508,7 @@ pub async fn crash_recovery<H: Harness>(h: &H) {
     let a = finding("generic.password", "hunter2", Severity::Medium, vec![loc("a", 1)]);
     let done = scan(TARGET, 0);
     first
-        .record_scan(&done, std::slice::from_ref(&a), true)
+        .record_scan(&done, std::slice::from_ref(&a), SECRETS)
         .await
         .expect("record");
 
@@ -522,7 +525,7 @@ pub async fn crash_recovery<H: Harness>(h: &H) {
     let b = finding("generic.password", "swordfish", Severity::Medium, vec![bad_loc]);
     assert!(
         first
-            .record_scan(&crashed, &[a.clone(), b.clone()], true)
+            .record_scan(&crashed, &[a.clone(), b.clone()], SECRETS)
             .await
             .is_err()
     );
