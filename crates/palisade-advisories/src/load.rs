@@ -190,10 +190,13 @@ fn read_zip_labelled<R: Read + Seek>(
         let mut entry = match archive.by_index(i) {
             Ok(entry) => entry,
             Err(e) => {
-                each(Err(RecordError::at(
-                    format!("{label}!#{i}"),
-                    RecordErrorKind::Read(e.to_string()),
-                )), &[]);
+                each(
+                    Err(RecordError::at(
+                        format!("{label}!#{i}"),
+                        RecordErrorKind::Read(e.to_string()),
+                    )),
+                    &[],
+                );
                 continue;
             }
         };
@@ -218,10 +221,10 @@ fn read_zip_labelled<R: Read + Seek>(
                 continue;
             }
             Err(e) => {
-                each(Err(RecordError::at(
-                    location,
-                    RecordErrorKind::Read(e.to_string()),
-                )), &[]);
+                each(
+                    Err(RecordError::at(location, RecordErrorKind::Read(e.to_string()))),
+                    &[],
+                );
                 continue;
             }
         }
@@ -238,11 +241,7 @@ fn has_json_extension(name: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-fn read_dir(
-    root: &Path,
-    limits: &Limits,
-    each: &mut Each<'_>,
-) -> Result<(), LoadError> {
+fn read_dir(root: &Path, limits: &Limits, each: &mut Each<'_>) -> Result<(), LoadError> {
     let mut budget = Budget::new(root, limits);
     let mut files = 0usize;
     let mut stack: Vec<PathBuf> = vec![root.to_owned()];
@@ -251,10 +250,13 @@ fn read_dir(
             Ok(listing) => listing,
             Err(source) if dir == root => return Err(LoadError::Io { path: dir, source }),
             Err(e) => {
-                each(Err(RecordError::at(
-                    dir.display().to_string(),
-                    RecordErrorKind::Read(e.to_string()),
-                )), &[]);
+                each(
+                    Err(RecordError::at(
+                        dir.display().to_string(),
+                        RecordErrorKind::Read(e.to_string()),
+                    )),
+                    &[],
+                );
                 continue;
             }
         };
@@ -263,10 +265,13 @@ fn read_dir(
             match entry.and_then(|e| Ok((e.path(), e.file_type()?))) {
                 Ok(entry) => entries.push(entry),
                 Err(e) => {
-                    each(Err(RecordError::at(
-                        dir.display().to_string(),
-                        RecordErrorKind::Read(e.to_string()),
-                    )), &[]);
+                    each(
+                        Err(RecordError::at(
+                            dir.display().to_string(),
+                            RecordErrorKind::Read(e.to_string()),
+                        )),
+                        &[],
+                    );
                 }
             }
         }
@@ -318,17 +323,20 @@ fn read_one_file(
             each(parse_record(&buf).map_err(|e| with_location(e, location)), &buf);
         }
         Ok(false) => {
-            each(Err(RecordError::at(
-                location,
-                RecordErrorKind::TooLarge {
-                    limit: limits.max_entry_bytes,
-                },
-            )), &[]);
+            each(
+                Err(RecordError::at(
+                    location,
+                    RecordErrorKind::TooLarge {
+                        limit: limits.max_entry_bytes,
+                    },
+                )),
+                &[],
+            );
         }
-        Err(e) => each(Err(RecordError::at(
-            location,
-            RecordErrorKind::Read(e.to_string()),
-        )), &[]),
+        Err(e) => each(
+            Err(RecordError::at(location, RecordErrorKind::Read(e.to_string()))),
+            &[],
+        ),
     }
     Ok(())
 }

@@ -59,6 +59,8 @@ pub enum Command {
     Findings(FindingsArgs),
     /// List recorded scans.
     Scans(ScansArgs),
+    /// Import OSV advisories for dependency scans, and show what the store holds.
+    Advisories(AdvisoriesArgs),
     /// Run the Azure DevOps simulator (for the demo, benchmarks and trials).
     Sim(SimArgs),
     /// Create, list, show, edit, test and delete Azure DevOps connectors.
@@ -749,6 +751,15 @@ pub struct ScanArgs {
     /// Do not record the scan in the store.
     #[arg(long)]
     pub no_store: bool,
+    /// What to look for: secret, dependency, iac, code (comma-separated or repeatable; default all).
+    #[arg(long, value_delimiter = ',', value_name = "KIND")]
+    pub analyzers: Vec<FindingKind>,
+    /// Match dependencies against this OSV export (folder, .zip or .json) as well as the store's advisories.
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Option<PathBuf>,
+    /// Also load code (SAST) rules from these YAML files (see `palisade rules check`).
+    #[arg(long = "code-rules", value_name = "FILE")]
+    pub code_rule_files: Vec<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -845,6 +856,29 @@ pub enum ScansCommand {
     },
     /// Show a scan's log.
     Logs { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AdvisoriesArgs {
+    #[command(subcommand)]
+    pub command: AdvisoriesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdvisoriesCommand {
+    /// Import an OSV export: a folder of records, a `.json` record, or a zip such as osv.dev's
+    /// per-ecosystem `all.zip`. Incremental: only records newer than the stored ones are written;
+    /// withdrawn ones are removed. A malformed record is reported and skipped.
+    Import {
+        path: PathBuf,
+        #[arg(long, short, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// How many advisories the store holds, per ecosystem, and how fresh they are.
+    Status {
+        #[arg(long, short, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

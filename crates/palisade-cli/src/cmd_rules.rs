@@ -117,14 +117,67 @@ fn explain(id: &str) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// Code (SAST) rule files name a language; secret rule files do not.
+fn is_code_rule_file(text: &str) -> bool {
+    text.lines().any(|l| {
+        let t = l.trim_start().trim_start_matches("- ");
+        t.starts_with("language:") || t.starts_with("languages:")
+    })
+}
+
+/// Checks code rule files with the SAST engine: schema, patterns, and every
+/// example through the real engine; ids must not collide with built-ins.
+fn check_code_rules(files: &[std::path::PathBuf], problems: &mut Vec<String>) -> anyhow::Result<usize> {
+    let builtin = palisade_sast::RuleSet::builtin().map_err(|e| anyhow!("built-in code rules: {e}"))?;
+    let mut count = 0;
+    for f in files {
+        match palisade_sast::check_file(f) {
+            Err(e) => problems.push(e.to_string()),
+            Ok(report) => {
+                count += report.rules.len();
+                for id in &report.rules {
+                    if builtin.rules().iter().any(|r| r.id.as_str() == id) {
+                        problems.push(format!(
+                            "{}: rule {id}: id is already used by a built-in rule",
+                            f.display()
+                        ));
+                    }
+                }
+                problems.extend(report.failures.iter().map(ToString::to_string));
+            }
+        }
+    }
+    Ok(count)
+}
+
 fn check(files: &[std::path::PathBuf]) -> anyhow::Result<Outcome> {
     let builtin = builtin()?;
     let mut sources = Vec::new();
+    let mut code_files = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        sources.push((f.display().to_string(), text));
+        if is_code_rule_file(&text) {
+            code_files.push(f.clone());
+        } else {
+            sources.push((f.display().to_string(), text));
+        }
     }
     let mut problems: Vec<String> = Vec::new();
+    let code_rules = check_code_rules(&code_files, &mut problems)?;
+    if sources.is_empty() {
+        if problems.is_empty() {
+            anstream::println!(
+                "ok: {code_rules} code rules in {} file(s); every example behaves",
+                code_files.len()
+            );
+            return Ok(Outcome::Clean);
+        }
+        for p in &problems {
+            anstream::eprintln!("error: {p}");
+        }
+        anstream::eprintln!("{} problem(s)", problems.len());
+        return Ok(Outcome::Findings);
+    }
     match RuleSet::from_yaml(&sources) {
         Err(errs) => problems.extend(errs.iter().map(ToString::to_string)),
         Ok(set) => {
@@ -140,7 +193,7 @@ fn check(files: &[std::path::PathBuf]) -> anyhow::Result<Outcome> {
             if problems.is_empty() {
                 anstream::println!(
                     "ok: {} rules in {} file(s); every example behaves",
-                    set.rules().len(),
+                    set.rules().len() + code_rules,
                     files.len()
                 );
                 return Ok(Outcome::Clean);

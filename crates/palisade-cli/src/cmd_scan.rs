@@ -10,7 +10,7 @@ use palisade_domain::{
 };
 use palisade_report::{ReportedFinding, RuleInfo, SCHEMA_VERSION, ScanReport, Tool};
 use palisade_scanner::{
-    Baseline, DEFAULT_MAX_FILE_SIZE, ProjectConfig, ScanOptions, scan_folder, scan_history,
+    Analyzers, Baseline, DEFAULT_MAX_FILE_SIZE, ProjectConfig, ScanOptions, scan_folder, scan_history,
 };
 use palisade_secrets::RuleSet;
 use palisade_store::Store;
@@ -83,6 +83,26 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
     let exclude = config.exclude_set(&args.exclude)?;
     let allowlist = config.allowlist()?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let kinds: Vec<FindingKind> = if args.analyzers.is_empty() {
+        FindingKind::ALL.to_vec()
+    } else {
+        args.analyzers.clone()
+    };
+    let code_rules = if kinds.contains(&FindingKind::Code) {
+        Some(crate::analysis::load_code_rules(
+            &args.code_rule_files,
+            &args.enable,
+            &args.disable,
+        )?)
+    } else {
+        None
+    };
+    let analyzers = Analyzers {
+        secrets: kinds.contains(&FindingKind::Secret),
+        dependencies: kinds.contains(&FindingKind::Dependency),
+        iac: kinds.contains(&FindingKind::Iac),
+        code: code_rules.as_ref(),
+    };
     let opts = ScanOptions {
         rules: &rules,
         key: &key,
@@ -97,6 +117,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
         baseline: baseline.as_ref(),
         show_secrets: args.show_secrets,
         threads: args.threads,
+        analyzers,
     };
     let kind = if args.history {
         TargetKind::GitHistory
@@ -142,7 +163,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
     bar.finish();
     summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     summary.finished_at = Some(now());
-    let output = match result {
+    let mut output = match result {
         Ok(o) => o,
         Err(e) => {
             if let Some(s) = &store {
@@ -158,6 +179,21 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
             return Err(e.into());
         }
     };
+    if analyzers.dependencies {
+        let added = rt.block_on(crate::analysis::add_dependency_findings(
+            &mut output,
+            store.as_deref(),
+            args.advisories.as_deref(),
+            &key,
+            baseline.as_ref(),
+        ));
+        if let Err(e) = added {
+            output.errors.push(palisade_domain::ScanError {
+                subject: "dependencies".to_owned(),
+                message: format!("{e:#}"),
+            });
+        }
+    }
     summary.commit.clone_from(&output.commit);
     summary.files = output.files;
     summary.bytes = output.bytes;
@@ -187,7 +223,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut states: HashMap<_, TriageState> = HashMap::new();
     let mut new: Option<HashSet<_>> = None;
     if let Some(s) = &store {
-        let complete: &[FindingKind] = if complete { &[FindingKind::Secret] } else { &[] };
+        let complete: &[FindingKind] = if complete { &analyzers.kinds() } else { &[] };
         match rt.block_on(s.record_scan(&summary, &output.findings, complete)) {
             Ok(outcome) => {
                 states.extend(outcome.states);
@@ -212,7 +248,7 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> anyhow::Result<Outcome> {
     let report = ScanReport {
         schema_version: SCHEMA_VERSION.to_owned(),
         tool: tool(),
-        rules: rule_infos(&rules, reported.iter().map(|f| f.finding.rule_id.as_str())),
+        rules: crate::analysis::rule_infos_for(&rules, code_rules.as_ref(), &reported),
         scan: summary,
         findings: reported,
     };

@@ -3,8 +3,10 @@
 //! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 error (including
 //! a scan that could not read some of its input).
 
+mod analysis;
 mod args;
 mod cmd_ado;
+mod cmd_advisories;
 mod cmd_connector;
 mod cmd_discover;
 mod cmd_findings;
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd_rules::run(&args),
         Command::Findings(args) => cmd_findings::run(&cli.global, &args),
         Command::Scans(args) => cmd_scans::run(&cli.global, &args),
+        Command::Advisories(args) => cmd_advisories::run(&cli.global, &args),
         Command::Sim(args) => cmd_sim::run(&args),
         Command::Connector(args) => cmd_connector::run(&cli.global, &args),
         Command::Discover(args) => cmd_discover::run(&cli.global, &args),

@@ -165,6 +165,7 @@ pub(crate) fn scan_options<'a>(kit: &'a ScanKit, exclude: &'a globset::GlobSet) 
         baseline: None,
         show_secrets: false,
         threads: kit.threads,
+        analyzers: palisade_scanner::Analyzers::SECRETS,
     }
 }
 

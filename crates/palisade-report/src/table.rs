@@ -188,7 +188,16 @@ fn summary(report: &ScanReport, p: &Painter, s: &mut String) {
                 (n > 0).then(|| format!("{n} {}", p.paint(severity_style(sev), sev.as_str())))
             })
             .collect();
-        let head = format!("{total} {} found", plural(total as u64, "secret", "secrets"));
+        let only_secrets = report
+            .findings
+            .iter()
+            .all(|f| f.finding.kind == palisade_domain::FindingKind::Secret);
+        let (one, many) = if only_secrets {
+            ("secret", "secrets")
+        } else {
+            ("finding", "findings")
+        };
+        let head = format!("{total} {} found", plural(total as u64, one, many));
         let _ = write!(s, "{}: {}.", p.paint(BOLD, &head), counts.join(", "));
     }
     if report.scan.suppressed > 0 {

@@ -123,7 +123,7 @@ pub(crate) fn assemble(
 }
 
 /// Highest severity first, then rule id, then first location.
-pub(crate) fn sort_findings(findings: &mut [Finding]) {
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

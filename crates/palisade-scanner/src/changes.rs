@@ -66,6 +66,7 @@ pub fn scan_changes(
         state.map,
         &state.counters,
         state.errors,
+        state.sink,
         Some(head_id),
         Some(&keep),
     ))

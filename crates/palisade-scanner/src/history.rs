@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use palisade_domain::{BlobId, ScanError};
 use palisade_git::{BlobContent, HistoryBlob, Repo};
 
+use crate::analyze::AnalysisSink;
 use crate::blobs::{BlobMap, Provenance, scan_content};
 use crate::walk::{finish, push_error, walk_into};
 use crate::{Counters, Progress, ScanFailure, ScanOptions, ScanOutput, looks_binary};
@@ -33,7 +34,15 @@ pub fn scan_history(
     // match history's; a bare repository has no working tree.
     // Failing to find it loses only that part: history findings still count.
     match repo.work_tree() {
-        Ok(Some(top)) => walk_into(&top, opts, &state.map, &state.counters, &state.errors, progress),
+        Ok(Some(top)) => walk_into(
+            &top,
+            opts,
+            &state.map,
+            &state.counters,
+            &state.errors,
+            &state.sink,
+            progress,
+        ),
         Ok(None) => {}
         Err(e) => push_error(&state.errors, "working tree", &e.to_string()),
     }
@@ -42,6 +51,7 @@ pub fn scan_history(
         state.map,
         &state.counters,
         state.errors,
+        state.sink,
         commit,
         None,
     ))
@@ -70,6 +80,7 @@ pub fn scan_repo(
         state.map,
         &state.counters,
         state.errors,
+        state.sink,
         commit,
         None,
     ))
@@ -81,6 +92,9 @@ pub(crate) struct ScanState {
     pub(crate) map: BlobMap,
     pub(crate) counters: Counters,
     pub(crate) errors: Mutex<Vec<ScanError>>,
+    /// What the file analyzers found (working trees only: history blobs are
+    /// read for secrets alone).
+    pub(crate) sink: AnalysisSink,
 }
 
 /// Scans `blobs` (paths excluded by the options are skipped): each distinct
@@ -98,6 +112,7 @@ pub(crate) fn scan_blobs(
         map,
         counters,
         errors,
+        sink: _,
     } = state;
     let mut wanted: HashMap<BlobId, (String, u64)> = HashMap::new();
     let mut ids = Vec::new();

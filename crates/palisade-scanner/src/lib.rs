@@ -17,6 +17,7 @@
 //! and they leave this crate as keyed ids, hashes and redacted previews unless
 //! the caller asks for them in clear.
 
+mod analyze;
 mod assemble;
 mod baseline;
 mod blobs;
@@ -28,6 +29,8 @@ mod walk;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use analyze::{Analyzers, ManifestFile, advisory_rule_id, dependency_findings, manifest_packages};
+pub use assemble::sort_findings;
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use changes::scan_changes;
 pub use config::{ConfigError, ProjectConfig};
@@ -60,6 +63,8 @@ pub struct ScanOptions<'a> {
     pub show_secrets: bool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// What to look for besides (or instead of) secrets.
+    pub analyzers: Analyzers<'a>,
 }
 
 /// Receives progress as bytes are scanned. Called from many threads.
@@ -111,6 +116,9 @@ pub struct ScanOutput {
     pub skipped_binary: u64,
     pub skipped_too_large: u64,
     pub errors: Vec<ScanError>,
+    /// Dependency manifests read, for [`dependency_findings`] once the
+    /// caller has the advisories of their packages.
+    pub manifests: Vec<ManifestFile>,
     /// `HEAD` of the target, when it is a git repository.
     pub commit: Option<String>,
 }

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use ignore::{WalkBuilder, WalkState};
 use palisade_domain::{BlobId, ScanError};
 
+use crate::analyze::{AnalysisSink, analyze_file, hits_to_findings};
 use crate::assemble::{LocationFilter, assemble};
 use crate::blobs::{BlobMap, Provenance, scan_content};
 use crate::{Counters, Progress, ScanFailure, ScanOptions, ScanOutput, display_path, looks_binary, one_line};
@@ -24,8 +25,9 @@ pub fn scan_folder(
     let map = BlobMap::new();
     let counters = Counters::default();
     let errors = Mutex::new(Vec::new());
-    walk_into(root, opts, &map, &counters, &errors, progress);
-    Ok(finish(opts, map, &counters, errors, None, None))
+    let sink = AnalysisSink::default();
+    walk_into(root, opts, &map, &counters, &errors, &sink, progress);
+    Ok(finish(opts, map, &counters, errors, sink, None, None))
 }
 
 /// Assembles the findings and fills in the counters. With `keep`, only the
@@ -35,16 +37,26 @@ pub(crate) fn finish(
     map: BlobMap,
     counters: &Counters,
     errors: Mutex<Vec<ScanError>>,
+    sink: AnalysisSink,
     commit: Option<String>,
     keep: Option<LocationFilter<'_>>,
 ) -> ScanOutput {
-    let assembled = assemble(opts, map.into_matched(), keep);
+    let mut assembled = assemble(opts, map.into_matched(), keep);
+    let (hits, mut manifests, analysis_errors) = sink.into_parts();
+    let (findings, baselined, suppressed) = hits_to_findings(hits, opts.key, opts.baseline, keep);
+    assembled.findings.extend(findings);
+    assembled.baselined.extend(baselined);
+    crate::assemble::sort_findings(&mut assembled.findings);
+    crate::assemble::sort_findings(&mut assembled.baselined);
+    manifests.sort_by(|a, b| a.path.cmp(&b.path));
     let mut errors = errors.into_inner().expect("error list lock poisoned");
+    errors.extend(analysis_errors);
     errors.sort_by(|a, b| a.subject.cmp(&b.subject));
     ScanOutput {
         findings: assembled.findings,
         baselined: assembled.baselined,
-        suppressed: assembled.suppressed,
+        suppressed: assembled.suppressed + suppressed,
+        manifests,
         files: Counters::get(&counters.files),
         bytes: Counters::get(&counters.bytes),
         blobs: Counters::get(&counters.blobs),
@@ -62,6 +74,7 @@ pub(crate) fn walk_into(
     map: &BlobMap,
     counters: &Counters,
     errors: &Mutex<Vec<ScanError>>,
+    sink: &AnalysisSink,
     progress: &dyn Progress,
 ) {
     let respect = opts.respect_ignore;
@@ -119,7 +132,16 @@ pub(crate) fn walk_into(
                 Counters::add(&counters.skipped_binary, 1);
                 return WalkState::Continue;
             }
-            let key = (BlobId::compute(&buf), opts.rules.path_class(&rel));
+            let blob = BlobId::compute(&buf);
+            if opts.analyzers.any_file_analyzer() {
+                analyze_file(&opts.analyzers, &rel, &buf, blob, None, sink);
+            }
+            if !opts.analyzers.secrets {
+                Counters::add(&counters.bytes, size);
+                progress.advance(size);
+                return WalkState::Continue;
+            }
+            let key = (blob, opts.rules.path_class(&rel));
             if map.claim(
                 key,
                 Provenance {

@@ -30,9 +30,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind, Location, OrgName, Resource,
-    ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary, Scope, SecretHash, Severity,
-    TargetKind, Timestamp, TriageState,
+    BlobId, CommitInfo, Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind,
+    Location, OrgName, Resource, ResourceKind, RuleId, ScanContext, ScanError, ScanStatus, ScanSummary,
+    Scope, SecretHash, Severity, TargetKind, Timestamp, TriageState,
 };
 use palisade_store::rows::StoredRow;
 use palisade_store::{
@@ -638,7 +638,11 @@ async fn record_finding(
 /// After a scan complete for `kinds`: marks the target's locations of those
 /// kinds it did not see gone, and `open` findings left without any present
 /// location `fixed`.
-async fn mark_gone(conn: &mut PgConnection, scan: &ScanSummary, kinds: &[FindingKind]) -> Result<Vec<FindingId>> {
+async fn mark_gone(
+    conn: &mut PgConnection,
+    scan: &ScanSummary,
+    kinds: &[FindingKind],
+) -> Result<Vec<FindingId>> {
     let seen_at = scan.started_at.millis();
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();

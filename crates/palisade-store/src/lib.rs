@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use palisade_domain::{
-    Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind, Location, OrgName, Resource, ResourceKind, RuleId,
-    ScanSummary, Scope, SecretHash, Severity, Timestamp, TriageState,
+    Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind, Location, OrgName,
+    Resource, ResourceKind, RuleId, ScanSummary, Scope, SecretHash, Severity, Timestamp, TriageState,
 };
 use serde::Serialize;
 

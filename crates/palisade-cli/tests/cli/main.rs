@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on an unexpected value")]
 
 mod ado;
+mod analyzers;
 mod bad_input;
 mod connectors;
 mod discover;

@@ -42,6 +42,7 @@ impl Setup {
             baseline: None,
             show_secrets: true,
             threads: 2,
+            analyzers: palisade_scanner::Analyzers::SECRETS,
         }
     }
 }

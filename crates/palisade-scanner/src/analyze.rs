@@ -1,0 +1,374 @@
+//! The analyzers besides secrets: dependency manifests (matched against
+//! advisories after the walk), IaC and pipeline rules, and code rules.
+//!
+//! Secrets are scanned once per distinct blob; these read a file by its
+//! path (the path selects the parser and is part of a finding's identity),
+//! so they run on every file they recognize.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use palisade_advisories::{AdvisoryIndex, Ecosystem as OsvEcosystem};
+use palisade_domain::{
+    BlobId, CommitInfo, Confidence, DependencyDetails, Finding, FindingDetails, FindingId, FindingKind,
+    FingerprintKey, Location, RuleDetails, RuleId, RuleMatch, ScanError, SecretHash, Severity,
+};
+use palisade_manifests::Manifest;
+
+use crate::Baseline;
+use crate::assemble::{LocationFilter, sort_findings};
+
+/// Which analyzers a scan runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Analyzers<'a> {
+    pub secrets: bool,
+    /// Parse manifests and lockfiles (matched with [`dependency_findings`]).
+    pub dependencies: bool,
+    /// IaC and pipeline rules (`palisade-iac`, `palisade-workflows`).
+    pub iac: bool,
+    /// Code rules, when given.
+    pub code: Option<&'a palisade_sast::RuleSet>,
+}
+
+impl Analyzers<'_> {
+    /// Secrets only: what every scan did before the other kinds existed.
+    pub const SECRETS: Analyzers<'static> = Analyzers {
+        secrets: true,
+        dependencies: false,
+        iac: false,
+        code: None,
+    };
+
+    /// The kinds of findings these analyzers look for.
+    pub fn kinds(&self) -> Vec<FindingKind> {
+        let mut kinds = Vec::new();
+        if self.secrets {
+            kinds.push(FindingKind::Secret);
+        }
+        if self.dependencies {
+            kinds.push(FindingKind::Dependency);
+        }
+        if self.iac {
+            kinds.push(FindingKind::Iac);
+        }
+        if self.code.is_some() {
+            kinds.push(FindingKind::Code);
+        }
+        kinds
+    }
+
+    /// True when some analyzer other than secrets runs.
+    pub(crate) fn any_file_analyzer(&self) -> bool {
+        self.dependencies || self.iac || self.code.is_some()
+    }
+}
+
+/// A dependency manifest read by a scan, waiting for its advisories.
+#[derive(Clone, Debug)]
+pub struct ManifestFile {
+    pub path: String,
+    pub blob: BlobId,
+    pub commit: Option<Arc<CommitInfo>>,
+    pub manifest: Manifest,
+}
+
+/// One rule match that outlives its file's content.
+#[derive(Debug)]
+pub(crate) struct Hit {
+    kind: FindingKind,
+    rule_id: RuleId,
+    rule_name: String,
+    severity: Severity,
+    confidence: Confidence,
+    /// What the finding's id and hash are computed from; never shown.
+    identity: Vec<u8>,
+    preview: String,
+    details: FindingDetails,
+    location: Location,
+}
+
+/// What the file analyzers found, filled from many threads.
+#[derive(Debug, Default)]
+pub(crate) struct AnalysisSink {
+    hits: Mutex<Vec<Hit>>,
+    manifests: Mutex<Vec<ManifestFile>>,
+    errors: Mutex<Vec<ScanError>>,
+}
+
+impl AnalysisSink {
+    pub fn into_parts(self) -> (Vec<Hit>, Vec<ManifestFile>, Vec<ScanError>) {
+        (
+            self.hits.into_inner().expect("hits lock poisoned"),
+            self.manifests.into_inner().expect("manifests lock poisoned"),
+            self.errors.into_inner().expect("errors lock poisoned"),
+        )
+    }
+
+    fn error(&self, path: &str, message: &str) {
+        self.errors.lock().expect("errors lock poisoned").push(ScanError {
+            subject: path.to_owned(),
+            message: crate::one_line(message),
+        });
+    }
+}
+
+/// Runs every enabled file analyzer that recognizes `path`.
+pub(crate) fn analyze_file(
+    analyzers: &Analyzers<'_>,
+    path: &str,
+    content: &[u8],
+    blob: BlobId,
+    commit: Option<&Arc<CommitInfo>>,
+    sink: &AnalysisSink,
+) {
+    let location = |line: u32, column: u32| Location {
+        path: path.to_owned(),
+        line,
+        column,
+        blob_id: blob,
+        commit: commit.map(|c| CommitInfo::clone(c)),
+    };
+    if analyzers.dependencies && palisade_manifests::manifest_kind(path).is_some() {
+        match palisade_manifests::parse(path, content) {
+            Ok(manifest) => sink
+                .manifests
+                .lock()
+                .expect("manifests lock poisoned")
+                .push(ManifestFile {
+                    path: path.to_owned(),
+                    blob,
+                    commit: commit.cloned(),
+                    manifest,
+                }),
+            Err(e) => sink.error(path, &format!("dependencies: {e}")),
+        }
+    }
+    if analyzers.iac {
+        let mut hits = Vec::new();
+        if palisade_iac::framework_of(path, content).is_some() {
+            match palisade_iac::scan_file(path, content) {
+                Ok(matches) => hits.extend(matches),
+                Err(e) => sink.error(path, &e.to_string()),
+            }
+        } else if palisade_workflows::framework_of(path, content).is_some() {
+            match palisade_workflows::scan_file(path, content) {
+                Ok(matches) => hits.extend(matches),
+                Err(e) => sink.error(path, &e.to_string()),
+            }
+        }
+        if !hits.is_empty() {
+            let mut out = sink.hits.lock().expect("hits lock poisoned");
+            for m in hits {
+                match static_hit(path, &m, location(m.line, m.column)) {
+                    Ok(hit) => out.push(hit),
+                    Err(e) => sink.error(path, &e),
+                }
+            }
+        }
+    }
+    if let Some(rules) = analyzers.code
+        && palisade_sast::RuleSet::language_of(path).is_some()
+    {
+        match rules.scan(path, content) {
+            Ok(matches) => {
+                let mut out = sink.hits.lock().expect("hits lock poisoned");
+                for m in matches {
+                    let rule = &rules.rules()[m.rule];
+                    let mut identity = path.as_bytes().to_vec();
+                    identity.push(0);
+                    identity.extend_from_slice(&m.fingerprint);
+                    out.push(Hit {
+                        kind: FindingKind::Code,
+                        rule_id: rule.id.clone(),
+                        rule_name: rule.name.clone(),
+                        severity: rule.severity,
+                        confidence: rule.confidence,
+                        identity,
+                        preview: m.function.clone().unwrap_or_else(|| "(top level)".to_owned()),
+                        details: FindingDetails::Rule(RuleDetails {
+                            message: m.message.clone(),
+                            subject: m.function.clone(),
+                            cwe: rule.cwe.clone(),
+                            checkov: Vec::new(),
+                            tool: None,
+                        }),
+                        location: location(m.line, m.column),
+                    });
+                }
+            }
+            Err(e) => sink.error(path, &format!("code: {e}")),
+        }
+    }
+}
+
+fn static_hit(path: &str, m: &RuleMatch, location: Location) -> Result<Hit, String> {
+    let rule = m.rule;
+    let rule_id = RuleId::parse(rule.id).map_err(|e| format!("iac: {e}"))?;
+    let mut identity = path.as_bytes().to_vec();
+    identity.push(0);
+    identity.extend_from_slice(m.subject.as_bytes());
+    Ok(Hit {
+        kind: FindingKind::Iac,
+        rule_id,
+        rule_name: rule.name.to_owned(),
+        severity: rule.severity,
+        confidence: Confidence::High,
+        identity,
+        preview: m.subject.clone(),
+        details: FindingDetails::Rule(RuleDetails {
+            message: rule.name.to_owned(),
+            subject: Some(m.subject.clone()),
+            cwe: Vec::new(),
+            checkov: rule.checkov.iter().map(|&c| c.to_owned()).collect(),
+            tool: None,
+        }),
+        location,
+    })
+}
+
+/// Hits grouped into findings (one per rule and identity, every location),
+/// less those the baseline silences.
+pub(crate) fn hits_to_findings(
+    hits: Vec<Hit>,
+    key: &FingerprintKey,
+    baseline: Option<&Baseline>,
+    keep: Option<LocationFilter<'_>>,
+) -> (Vec<Finding>, Vec<Finding>, u64) {
+    let mut by_id: HashMap<FindingId, Finding> = HashMap::new();
+    for hit in hits {
+        if keep.is_some_and(|keep| !keep(&hit.location.path, hit.location.line)) {
+            continue;
+        }
+        let id = key.finding_id(&hit.rule_id, &hit.identity);
+        let finding = by_id.entry(id).or_insert_with(|| Finding {
+            id,
+            kind: hit.kind,
+            rule_id: hit.rule_id,
+            rule_name: hit.rule_name,
+            severity: hit.severity,
+            confidence: hit.confidence,
+            preview: hit.preview,
+            secret_hash: SecretHash::of(&hit.identity),
+            details: Some(hit.details),
+            secret: None,
+            locations: Vec::new(),
+        });
+        finding.locations.push(hit.location);
+    }
+    let mut findings = Vec::new();
+    let mut baselined = Vec::new();
+    let mut suppressed = 0;
+    for (_, mut f) in by_id {
+        f.locations
+            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        f.locations.dedup();
+        if baseline.is_some_and(|b| b.contains(&f.rule_id, &f.secret_hash)) {
+            suppressed += f.locations.len() as u64;
+            baselined.push(f);
+        } else {
+            findings.push(f);
+        }
+    }
+    sort_findings(&mut findings);
+    sort_findings(&mut baselined);
+    (findings, baselined, suppressed)
+}
+
+/// `(OSV ecosystem, normalized name)` of every package the manifests name:
+/// the advisories a dependency scan needs.
+pub fn manifest_packages(manifests: &[ManifestFile]) -> Vec<(String, String)> {
+    let mut out = BTreeSet::new();
+    for m in manifests {
+        for dep in &m.manifest.dependencies {
+            let ecosystem = OsvEcosystem::from_osv(dep.ecosystem.as_osv());
+            out.insert((
+                ecosystem.as_osv().to_owned(),
+                ecosystem.normalize_name(&dep.name).into_owned(),
+            ));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The rule id of an advisory's findings: `dependency.` and the advisory id
+/// in lowercase (`dependency.ghsa-35jh-r3h4-6jhm`).
+pub fn advisory_rule_id(advisory: &str) -> Option<RuleId> {
+    let slug: String = advisory
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '_' | '-') => c,
+            _ => '-',
+        })
+        .take(68)
+        .collect();
+    RuleId::parse(&format!("dependency.{slug}")).ok()
+}
+
+/// Findings for every dependency version an advisory in `index` affects: one
+/// finding per (advisory, ecosystem, package, version), with a location per
+/// manifest line that pins it.
+pub fn dependency_findings(
+    manifests: &[ManifestFile],
+    index: &AdvisoryIndex,
+    key: &FingerprintKey,
+    baseline: Option<&Baseline>,
+    keep: Option<LocationFilter<'_>>,
+) -> (Vec<Finding>, Vec<Finding>, u64) {
+    let mut hits = Vec::new();
+    for m in manifests {
+        for dep in &m.manifest.dependencies {
+            let ecosystem = OsvEcosystem::from_osv(dep.ecosystem.as_osv());
+            for hit in index.is_affected(&ecosystem, &dep.name, &dep.version) {
+                let Some(rule_id) = advisory_rule_id(hit.id()) else {
+                    continue;
+                };
+                let severity = hit.severity();
+                let identity = format!(
+                    "{}\0{}\0{}",
+                    ecosystem.as_osv(),
+                    ecosystem.normalize_name(&dep.name),
+                    dep.version
+                );
+                let cvss = severity.and_then(|s| match &s.source {
+                    palisade_advisories::SeveritySource::CvssV3(v)
+                    | palisade_advisories::SeveritySource::CvssV4(v) => Some(v.clone()),
+                    _ => None,
+                });
+                hits.push(Hit {
+                    kind: FindingKind::Dependency,
+                    rule_id,
+                    rule_name: hit.summary().map_or_else(
+                        || format!("Vulnerable {} ({})", dep.name, hit.id()),
+                        |s| format!("{s} ({})", hit.id()),
+                    ),
+                    // An advisory without a severity is still a known
+                    // vulnerability: medium until someone rates it.
+                    severity: severity.map_or(Severity::Medium, |s| s.level),
+                    confidence: hit.confidence,
+                    identity: identity.into_bytes(),
+                    preview: format!("{}@{}", dep.name, dep.version),
+                    details: FindingDetails::Dependency(DependencyDetails {
+                        ecosystem: ecosystem.as_osv().to_owned(),
+                        package: dep.name.clone(),
+                        version: dep.version.clone(),
+                        advisory: hit.id().to_owned(),
+                        aliases: hit.aliases().to_vec(),
+                        summary: hit.summary().map(str::to_owned),
+                        cvss,
+                        score: severity.and_then(|s| s.score),
+                        fixed: hit.fixed_in().map(str::to_owned),
+                        direct: dep.direct,
+                    }),
+                    location: Location {
+                        path: m.path.clone(),
+                        line: dep.line,
+                        column: 1,
+                        blob_id: m.blob,
+                        commit: m.commit.as_deref().cloned(),
+                    },
+                });
+            }
+        }
+    }
+    hits_to_findings(hits, key, baseline, keep)
+}
