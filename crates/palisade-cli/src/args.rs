@@ -61,6 +61,8 @@ pub enum Command {
     Scans(ScansArgs),
     /// Import OSV advisories for dependency scans, and show what the store holds.
     Advisories(AdvisoriesArgs),
+    /// Import other tools' results (SARIF) as findings, deduplicated and triaged like palisade's.
+    Import(ImportArgs),
     /// Run the Azure DevOps simulator (for the demo, benchmarks and trials).
     Sim(SimArgs),
     /// Create, list, show, edit, test and delete Azure DevOps connectors.
@@ -856,6 +858,32 @@ pub enum ScansCommand {
     },
     /// Show a scan's log.
     Logs { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub command: ImportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a SARIF 2.1.0 log (CodeQL, Semgrep, Checkov, Trivy, ...). Each result becomes a
+    /// finding of the checkout it was produced from, identified by the tool's fingerprints (or
+    /// file and message), so importing again updates the same findings and keeps their triage.
+    /// A result whose file is not in the checkout is reported and skipped.
+    Sarif {
+        file: PathBuf,
+        /// The checkout the results refer to (the scan target, as for `palisade scan PATH`).
+        #[arg(long, value_name = "PATH")]
+        repo: PathBuf,
+        /// Kind of the findings (default: guessed from the tool: Checkov, Trivy, tfsec... are iac;
+        /// osv-scanner, Grype... dependency; anything else code).
+        #[arg(long)]
+        kind: Option<FindingKind>,
+        #[arg(long, short, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod cmd_advisories;
 mod cmd_connector;
 mod cmd_discover;
 mod cmd_findings;
+mod cmd_import;
 mod cmd_inventory;
 mod cmd_jobs;
 mod cmd_repos;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         Command::Findings(args) => cmd_findings::run(&cli.global, &args),
         Command::Scans(args) => cmd_scans::run(&cli.global, &args),
         Command::Advisories(args) => cmd_advisories::run(&cli.global, &args),
+        Command::Import(args) => cmd_import::run(&cli.global, &args),
         Command::Sim(args) => cmd_sim::run(&args),
         Command::Connector(args) => cmd_connector::run(&cli.global, &args),
         Command::Discover(args) => cmd_discover::run(&cli.global, &args),

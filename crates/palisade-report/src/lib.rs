@@ -4,12 +4,14 @@
 //! - [`json`]: the versioned JSON document ([`ScanReport`], schema in
 //!   `docs/schema/scan-report.v1.json`, generated from these types).
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning UIs.
+//! - [`sarif_import`]: the other way: other tools' SARIF as palisade findings.
 //!
 //! Every renderer takes a [`ScanReport`]; none of them sees a secret in clear
 //! unless the caller put it in [`Finding::secret`] (`--show-secrets`).
 
 pub mod json;
 pub mod sarif;
+pub mod sarif_import;
 pub mod table;
 
 use palisade_domain::{Confidence, Finding, RuleId, ScanSummary, Severity, TriageState};

@@ -280,3 +280,65 @@ fn custom_code_rules_are_checked_and_used() {
     let hit = by_rule(&report, "custom.python.pickle-loads").expect("custom rule ran");
     assert_eq!(hit["locations"][0]["line"], 4);
 }
+
+#[test]
+fn sarif_import_dedups_and_keeps_triage() {
+    let env = Env::new();
+    let repo = project(&env);
+    let sarif = serde_json::json!({"version": "2.1.0", "runs": [{
+    "tool": {"driver": {"name": "Semgrep OSS", "semanticVersion": "1.100.0",
+        "rules": [{"id": "python.lang.security.dangerous-subprocess-use", "properties": {"tags": ["CWE-78"]}}]}},
+    "results": [
+        {"ruleId": "python.lang.security.dangerous-subprocess-use", "level": "error",
+         "message": {"text": "Detected subprocess call with user input"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app.py"}, "region": {"startLine": 7}}}],
+         "fingerprints": {"matchBasedId/v1": "f00d"}},
+        {"ruleId": "python.lang.security.dangerous-subprocess-use", "message": {"text": "gone"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "deleted.py"}}}]}
+    ]}]});
+    let file = env.write("semgrep.sarif", &sarif.to_string());
+    let args = [
+        "import",
+        "sarif",
+        file.to_str().expect("utf-8"),
+        "--repo",
+        &repo,
+        "--format",
+        "json",
+    ];
+    let first = env.run(&args);
+    assert_eq!(first.code, 2, "one result names a missing file: {first:?}");
+    assert!(first.stderr.contains("deleted.py"), "{}", first.stderr);
+    let first: Value = serde_json::from_str(&first.stdout).expect("json");
+    assert_eq!(
+        (first["findings"].as_u64(), first["new"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let list = env.run(&["findings", "list", "--kind", "code", "--format", "json"]);
+    let findings: Value = serde_json::from_str(&list.stdout).expect("json");
+    let id = findings
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|f| f["rule_id"] == "sarif.semgrep-oss.python-lang-security-dangerous-subprocess-use")
+        .expect("imported finding")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let triage = env.run(&[
+        "findings",
+        "triage",
+        &id,
+        "--state",
+        "accepted-risk",
+        "--comment",
+        "sandboxed",
+    ]);
+    assert_eq!(triage.code, 0, "{triage:?}");
+
+    let again: Value = serde_json::from_str(&env.run(&args).stdout).expect("json");
+    assert_eq!(again["new"], 0, "a re-import updates the same finding");
+    let shown = env.run(&["findings", "show", &id, "--format", "json"]);
+    assert!(shown.stdout.contains("accepted-risk"), "{}", shown.stdout);
+}

@@ -7,4 +7,5 @@ mod common;
 mod json;
 mod redaction;
 mod sarif;
+mod sarif_import;
 mod table;
