@@ -63,7 +63,7 @@ pub async fn open_scanning(
             None => keyfile::default_data_dir()?.join("clones"),
         },
     };
-    let mut kit = palisade_engine::ScanKit::new(rules, key, dir)?;
+    let mut kit = palisade_engine::ScanKit::new(rules, key, dir)?.with_builtin_code_rules()?;
     // Scans share the cores: each gets a fair part.
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     kit.threads = (cores / slots.max(1)).max(1);

@@ -12,7 +12,7 @@ use palisade_domain::{
     ScanTrigger, TargetKind, Timestamp,
 };
 use palisade_git::{CloneCache, GitError};
-use palisade_scanner::{NoProgress, ScanOptions};
+use palisade_scanner::{Analyzers, NoProgress, ScanOptions};
 use palisade_secrets::RuleSet;
 use palisade_store::{LogLine, ManagedRepo, ScannedUpTo};
 use secrecy::ExposeSecret;
@@ -31,6 +31,12 @@ pub struct ScanKit {
     pub threads: usize,
     /// Longest a clone or fetch may take.
     pub git_timeout: Duration,
+    /// Code rules for the branch tip's code scan; `None` turns code scanning off.
+    pub code_rules: Option<Arc<palisade_sast::RuleSet>>,
+    /// Scan the branch tip for vulnerable dependencies.
+    pub dependencies: bool,
+    /// Scan the branch tip for IaC and pipeline misconfigurations.
+    pub iac: bool,
 }
 
 impl std::fmt::Debug for ScanKit {
@@ -53,7 +59,28 @@ impl ScanKit {
             max_file_size: palisade_scanner::DEFAULT_MAX_FILE_SIZE,
             threads: 0,
             git_timeout: Duration::from_mins(30),
+            code_rules: None,
+            dependencies: true,
+            iac: true,
         })
+    }
+
+    /// Adds the built-in code rules (compiling them takes a moment, once).
+    pub fn with_builtin_code_rules(mut self) -> Result<Self, EngineError> {
+        let rules = palisade_sast::RuleSet::builtin()
+            .map_err(|e| EngineError::Invalid(format!("built-in code rules: {e}")))?;
+        self.code_rules = Some(Arc::new(rules));
+        Ok(self)
+    }
+
+    /// The analyzers a branch tip is read with (secrets come from history).
+    pub(crate) fn tip_analyzers(&self) -> Analyzers<'_> {
+        Analyzers {
+            secrets: false,
+            dependencies: self.dependencies,
+            iac: self.iac,
+            code: self.code_rules.as_deref(),
+        }
     }
 }
 
@@ -165,7 +192,7 @@ pub(crate) fn scan_options<'a>(kit: &'a ScanKit, exclude: &'a globset::GlobSet) 
         baseline: None,
         show_secrets: false,
         threads: kit.threads,
-        analyzers: palisade_scanner::Analyzers::SECRETS,
+        analyzers: Analyzers::SECRETS,
     }
 }
 
@@ -314,6 +341,7 @@ impl Engine {
             let key = repo.repo_id.clone();
             let kit2 = Arc::clone(&kit);
             let since2 = since.clone();
+            let branch = repo.default_branch.clone();
             tokio::task::spawn_blocking(move || {
                 let synced = kit2
                     .cache
@@ -321,14 +349,20 @@ impl Engine {
                     .map_err(|e| git_job_error(&e))?;
                 let tips = synced.repo.ref_tips().map_err(|e| git_job_error(&e))?;
                 let exclude = globset::GlobSet::empty();
-                let out = palisade_scanner::scan_repo(
+                let mut out = palisade_scanner::scan_repo(
                     &synced.repo,
                     &since2,
                     &scan_options(&kit2, &exclude),
                     &NoProgress,
                 )
                 .map_err(|e| JobError::transient(format!("scan failed: {e}")))?;
-                Ok::<_, JobError>((synced, tips, out))
+                let tip = tip_scan(&kit2, &synced.repo, branch.as_deref(), &exclude)?;
+                if let Some(tip) = &tip {
+                    out.findings.extend(tip.findings.iter().cloned());
+                    out.errors.extend(tip.errors.iter().cloned());
+                    out.manifests.clone_from(&tip.manifests);
+                }
+                Ok::<_, JobError>((synced, tips, out, tip.is_some()))
             })
             .await
             .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?
@@ -337,7 +371,7 @@ impl Engine {
 
         summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
         summary.finished_at = Some(now());
-        let (synced, tips, out) = match result {
+        let (synced, tips, mut out, tip_scanned) = match result {
             Ok(v) => v,
             Err(e) => {
                 mark_failed(&mut summary, &mut log, &e.message);
@@ -370,6 +404,9 @@ impl Engine {
             synced.bytes_on_disk,
             synced.fetch_duration.as_millis()
         ));
+        if tip_scanned {
+            self.add_dependency_findings(&kit, &mut out, &mut log).await?;
+        }
         let mut tip_ids: Vec<String> = tips.into_iter().map(|(_, c)| c).collect();
         tip_ids.sort();
         tip_ids.dedup();
@@ -401,18 +438,16 @@ impl Engine {
             out.findings.len()
         ));
         ctx.confirm_lease(self).await?;
-        // Only a scan of the whole history may conclude that a location is gone.
-        self.store
-            .record_scan(
-                &summary,
-                &out.findings,
-                if since.is_empty() {
-                    &[FindingKind::Secret]
-                } else {
-                    &[]
-                },
-            )
-            .await?;
+        // Only a scan of the whole history may conclude that a secret's
+        // location is gone; the tip's analyzers read the whole tip each time.
+        let mut complete = Vec::new();
+        if since.is_empty() {
+            complete.push(FindingKind::Secret);
+        }
+        if tip_scanned {
+            complete.extend(kit.tip_analyzers().kinds());
+        }
+        self.store.record_scan(&summary, &out.findings, &complete).await?;
         self.store.append_scan_log(&summary.id, log.lines()).await?;
         self.store
             .record_repo_scan(
@@ -516,6 +551,71 @@ impl Engine {
                 now(),
             )
             .await?;
+        Ok(())
+    }
+}
+
+/// Reads the default branch's tip with the file analyzers, `None` when the
+/// repository has no default branch or no analyzer is on.
+fn tip_scan(
+    kit: &ScanKit,
+    repo: &palisade_git::Repo,
+    branch: Option<&str>,
+    exclude: &globset::GlobSet,
+) -> Result<Option<palisade_scanner::ScanOutput>, JobError> {
+    let analyzers = kit.tip_analyzers();
+    let Some(branch) = branch else {
+        return Ok(None);
+    };
+    if analyzers.kinds().is_empty()
+        || repo
+            .resolve_commit(&format!("refs/heads/{branch}"))
+            .ok()
+            .flatten()
+            .is_none()
+    {
+        return Ok(None);
+    }
+    let opts = ScanOptions {
+        analyzers,
+        ..scan_options(kit, exclude)
+    };
+    palisade_scanner::scan_tree(repo, &format!("refs/heads/{branch}"), &opts)
+        .map(Some)
+        .map_err(|e| JobError::transient(format!("scan of {branch} failed: {e}")))
+}
+
+impl Engine {
+    /// Matches the manifests a scan read against the store's advisories.
+    pub(crate) async fn add_dependency_findings(
+        &self,
+        kit: &ScanKit,
+        out: &mut palisade_scanner::ScanOutput,
+        log: &mut ScanLog,
+    ) -> Result<(), JobError> {
+        let packages = palisade_scanner::manifest_packages(&out.manifests);
+        if packages.is_empty() {
+            return Ok(());
+        }
+        let records = self.store.advisories_for(&packages).await?;
+        let mut advisories = Vec::with_capacity(records.len());
+        for record in records {
+            match palisade_advisories::parse_record(record.as_bytes()) {
+                Ok(palisade_advisories::OsvRecord::Advisory(a)) => advisories.push(a),
+                Ok(palisade_advisories::OsvRecord::Withdrawn(_)) => {}
+                Err(e) => log.warn(format!("a stored advisory cannot be read: {e}")),
+            }
+        }
+        let index = palisade_advisories::AdvisoryIndex::new(advisories);
+        let (findings, _, _) =
+            palisade_scanner::dependency_findings(&out.manifests, &index, &kit.key, None, None);
+        log.info(format!(
+            "{} dependencies in {} manifests: {} vulnerable",
+            packages.len(),
+            out.manifests.len(),
+            findings.len()
+        ));
+        out.findings.extend(findings);
         Ok(())
     }
 }

@@ -41,6 +41,15 @@ pub use repo::{Repo, is_repository};
 /// [`Repo::changed_files`], every file of the head is added.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
+/// A regular file of a commit's tree ([`Repo::tree_files`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFile {
+    /// `/`-separated, relative to the repository root, invalid UTF-8 replaced by U+FFFD.
+    pub path: String,
+    pub id: BlobId,
+    pub size: u64,
+}
+
 /// A blob reachable from some ref, and where it first appeared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryBlob {

@@ -10,7 +10,7 @@ use crate::catfile::{self, Check};
 use crate::command::{GitCommand, Running, failure_message};
 use crate::diff::{self, ChangedFile};
 use crate::log::{self, Introductions, LOG_ARGS};
-use crate::{BlobContent, GitError, HistoryBlob};
+use crate::{BlobContent, GitError, HistoryBlob, TreeFile};
 
 /// A git repository (work tree or bare), read through the `git` executable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,6 +291,57 @@ impl Repo {
         let added =
             diff::parse_added_lines(&patch).map_err(|message| GitError::Parse { command, message })?;
         Ok(diff::join(raw, added))
+    }
+
+    /// Every regular file of the tree of commit `rev` (`ls-tree -r`), with its
+    /// blob id and size: what a scan of a branch tip reads. Symbolic links and
+    /// submodules are not files and are left out. `None` when `rev` names no
+    /// commit.
+    pub fn tree_files(&self, rev: &str) -> Result<Option<Vec<TreeFile>>, GitError> {
+        let Some(commit) = self.resolve_commit(rev)? else {
+            return Ok(None);
+        };
+        let out = self.run_for_stdout(&[
+            "ls-tree",
+            "-r",
+            "-z",
+            "-l",
+            "--full-tree",
+            "--end-of-options",
+            &commit,
+        ])?;
+        let mut files = Vec::new();
+        for entry in out.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+            let parse = || -> Option<TreeFile> {
+                let tab = entry.iter().position(|&b| b == b'\t')?;
+                let (meta, path) = (std::str::from_utf8(&entry[..tab]).ok()?, &entry[tab + 1..]);
+                let mut fields = meta.split_ascii_whitespace();
+                let (mode, kind, id, size) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+                if kind != "blob" || mode == "120000" {
+                    return Some(TreeFile {
+                        path: String::new(),
+                        id: BlobId::from_hex(id).ok()?,
+                        size: 0,
+                    });
+                }
+                Some(TreeFile {
+                    path: String::from_utf8_lossy(path).into_owned(),
+                    id: BlobId::from_hex(id).ok()?,
+                    size: size.parse().ok()?,
+                })
+            };
+            match parse() {
+                Some(file) if !file.path.is_empty() => files.push(file),
+                Some(_) => {}
+                None => {
+                    return Err(GitError::Parse {
+                        command: "git ls-tree".into(),
+                        message: format!("unexpected entry {:?}", String::from_utf8_lossy(entry)),
+                    });
+                }
+            }
+        }
+        Ok(Some(files))
     }
 
     /// Runs a short command and returns its stdout, failing on a non-zero exit.

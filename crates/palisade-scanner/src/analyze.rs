@@ -372,3 +372,119 @@ pub fn dependency_findings(
     }
     hits_to_findings(hits, key, baseline, keep)
 }
+
+impl Analyzers<'_> {
+    /// Whether some enabled file analyzer may read `path` (by name only: the
+    /// cheap filter before any content is read from a tree).
+    pub fn may_read(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        (self.dependencies && palisade_manifests::manifest_kind(path).is_some())
+            || (self.iac
+                && ([".tf", ".json", ".yaml", ".yml", ".dockerfile"]
+                    .iter()
+                    .any(|e| lower.ends_with(e))
+                    || lower.starts_with("dockerfile")
+                    || lower.starts_with("containerfile")))
+            || (self.code.is_some() && palisade_sast::RuleSet::language_of(path).is_some())
+    }
+}
+
+/// Runs the file analyzers (not secrets) over every file of commit `rev`'s
+/// tree that one of them may read: what a managed scan reports for a
+/// branch tip. Locations carry no commit, so a file that does not change
+/// keeps its locations from scan to scan.
+pub fn scan_tree(
+    repo: &palisade_git::Repo,
+    rev: &str,
+    opts: &crate::ScanOptions<'_>,
+) -> Result<crate::ScanOutput, crate::ScanFailure> {
+    let files = repo
+        .tree_files(rev)?
+        .ok_or_else(|| palisade_git::GitError::UnknownRevision {
+            rev: rev.chars().take(200).collect(),
+        })?;
+    let mut paths_of: HashMap<BlobId, Vec<String>> = HashMap::new();
+    let mut ids = Vec::new();
+    let mut skipped_too_large = 0u64;
+    for f in files {
+        if opts.exclude.is_match(&f.path) || !opts.analyzers.may_read(&f.path) {
+            continue;
+        }
+        if f.size > opts.max_file_size {
+            skipped_too_large += 1;
+            continue;
+        }
+        let paths = paths_of.entry(f.id).or_default();
+        if paths.is_empty() {
+            ids.push(f.id);
+        }
+        paths.push(f.path);
+    }
+    let sink = AnalysisSink::default();
+    let files = std::sync::atomic::AtomicU64::new(0);
+    let bytes = std::sync::atomic::AtomicU64::new(0);
+    let skipped_binary = std::sync::atomic::AtomicU64::new(0);
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        opts.threads
+    };
+    let (tx, rx) = crossbeam_channel::bounded::<(BlobId, palisade_git::BlobContent)>(threads * 4);
+    let read = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let rx = rx.clone();
+            let (paths_of, sink, files, bytes, skipped_binary) =
+                (&paths_of, &sink, &files, &bytes, &skipped_binary);
+            s.spawn(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                for (id, content) in rx {
+                    let Some(paths) = paths_of.get(&id) else { continue };
+                    match content {
+                        palisade_git::BlobContent::Bytes(content) => {
+                            if crate::looks_binary(&content) {
+                                skipped_binary.fetch_add(1, Relaxed);
+                                continue;
+                            }
+                            bytes.fetch_add(content.len() as u64, Relaxed);
+                            for path in paths {
+                                files.fetch_add(1, Relaxed);
+                                analyze_file(&opts.analyzers, path, &content, id, None, sink);
+                            }
+                        }
+                        palisade_git::BlobContent::TooLarge(_) => {}
+                        palisade_git::BlobContent::Missing => {
+                            sink.error(&paths[0], "object missing from the repository");
+                        }
+                        palisade_git::BlobContent::Error(e) => sink.error(&paths[0], &e.to_string()),
+                    }
+                }
+            });
+        }
+        drop(rx);
+        let result = repo.read_blobs(&ids, opts.max_file_size, |id, content| {
+            // Workers only stop when the channel closes.
+            let _ = tx.send((id, content));
+        });
+        drop(tx);
+        result
+    });
+    read?;
+    let (hits, mut manifests, mut errors) = sink.into_parts();
+    let (findings, baselined, suppressed) = hits_to_findings(hits, opts.key, opts.baseline, None);
+    manifests.sort_by(|a, b| a.path.cmp(&b.path));
+    errors.sort_by(|a, b| a.subject.cmp(&b.subject));
+    Ok(crate::ScanOutput {
+        findings,
+        baselined,
+        suppressed,
+        files: files.into_inner(),
+        bytes: bytes.into_inner(),
+        blobs: ids.len() as u64,
+        skipped_binary: skipped_binary.into_inner(),
+        skipped_too_large,
+        errors,
+        manifests,
+        commit: repo.resolve_commit(rev)?,
+    })
+}

@@ -29,7 +29,9 @@ mod walk;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use analyze::{Analyzers, ManifestFile, advisory_rule_id, dependency_findings, manifest_packages};
+pub use analyze::{
+    Analyzers, ManifestFile, advisory_rule_id, dependency_findings, manifest_packages, scan_tree,
+};
 pub use assemble::sort_findings;
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use changes::scan_changes;

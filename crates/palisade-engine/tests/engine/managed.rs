@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use palisade_ado_sim::{Estate, RunningSim, Sim};
 use palisade_domain::{
-    ArchiveReason, AuthConfig, ConnectorConfig, ConnectorName, Deployment, FingerprintKey,
+    ArchiveReason, AuthConfig, ConnectorConfig, ConnectorName, Deployment, FindingKind, FingerprintKey,
     MANAGED_SCAN_LABEL, ManagedState, OrgName, OrgSelection, ScanContext, ScanStatus, ScanSummary,
     ScanTrigger, TargetKind, Timestamp, TriageState,
 };
@@ -45,6 +45,7 @@ crate::stories!(managed:
     revoke_then_reconnect_restores_repos_and_triage,
     killed_job_is_released_and_finished_once,
     rescans_read_only_what_is_new,
+    branch_tip_is_scanned_for_dependencies_iac_and_code,
 );
 
 const CONNECTOR: &str = "ado-contoso";
@@ -1148,4 +1149,142 @@ async fn postgres_restart_mid_batch_loses_nothing() {
         .drop_schema()
         .await
         .unwrap();
+}
+
+/// Imports the lodash advisory fixture into the store, as `palisade advisories import` does.
+async fn import_lodash_advisory(store: &Arc<dyn Store>) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../palisade-advisories/tests/fixtures/osv/npm/GHSA-35jh-r3h4-6jhm.json"
+    );
+    let record = std::fs::read_to_string(path).unwrap();
+    let palisade_advisories::OsvRecord::Advisory(a) =
+        palisade_advisories::parse_record(record.as_bytes()).unwrap()
+    else {
+        panic!("an advisory")
+    };
+    let row = palisade_store::AdvisoryRow {
+        id: a.id.clone(),
+        modified: a.modified,
+        packages: vec![("npm".into(), "lodash".into())],
+        record,
+    };
+    store.import_advisories(&[row], &[]).await.unwrap();
+}
+
+async fn kind_findings(
+    store: &Arc<dyn Store>,
+    target: &str,
+    kind: FindingKind,
+) -> BTreeMap<String, TriageState> {
+    store
+        .list_findings(&FindingFilter {
+            target: Some(target.to_owned()),
+            kinds: vec![kind],
+            ..FindingFilter::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.rule_id.to_string(), f.state))
+        .collect()
+}
+
+async fn branch_tip_is_scanned_for_dependencies_iac_and_code(ctx: &Ctx) {
+    import_lodash_advisory(&ctx.store).await;
+    let cache = tempfile::tempdir().unwrap();
+    let engine = scanner(&ctx.store, kit(cache.path()).with_builtin_code_rules().unwrap());
+    let files = [
+        (
+            "package-lock.json",
+            "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\"name\": \"web\"},\n    \"node_modules/lodash\": {\"version\": \"4.17.20\"}\n  }\n}\n",
+        ),
+        (
+            "infra/main.tf",
+            "resource \"azurerm_storage_account\" \"logs\" {\n  name = \"logs\"\n  https_traffic_only_enabled = false\n}\n",
+        ),
+        (
+            "app.py",
+            "import subprocess\nfrom flask import request\n\ndef run():\n    cmd = request.args.get(\"cmd\")\n    subprocess.call(\"ls \" + cmd, shell=True)\n",
+        ),
+    ];
+    let commit = |message: &str, files: &[(&str, &str)]| palisade_ado_sim::SimCommit {
+        branch: "main".into(),
+        from_branch: Some("main".into()),
+        message: message.into(),
+        files: files
+            .iter()
+            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+            .collect(),
+        ..palisade_ado_sim::SimCommit::default()
+    };
+    ctx.sim
+        .state
+        .commit("contoso", "Web", "web-frontend", &commit("Add app", &files))
+        .await
+        .unwrap();
+    let record = connect(&engine, &ctx.sim.base_url).await;
+    enable(&engine, &record, &["Web/web-frontend"]).await;
+    let w = drain(&engine).await;
+    assert_eq!((w.succeeded, w.dead), (1, 0), "{w:?}");
+    let web = repo(&ctx.store, "Web/web-frontend").await;
+    let (scan, log) = latest_scan(&ctx.store, &web).await;
+    assert_eq!(scan.status, ScanStatus::Completed, "{log}");
+    assert!(log.contains("1 vulnerable"), "{log}");
+
+    let deps = kind_findings(&ctx.store, &web.target, FindingKind::Dependency).await;
+    assert_eq!(
+        deps.get("dependency.ghsa-35jh-r3h4-6jhm"),
+        Some(&TriageState::Open),
+        "{deps:?}"
+    );
+    let iac = kind_findings(&ctx.store, &web.target, FindingKind::Iac).await;
+    assert_eq!(
+        iac.get("iac.azurerm.storage-account-https-only"),
+        Some(&TriageState::Open),
+        "{iac:?}"
+    );
+    let code = kind_findings(&ctx.store, &web.target, FindingKind::Code).await;
+    assert_eq!(
+        code.get("code.python.command-injection"),
+        Some(&TriageState::Open),
+        "{code:?}"
+    );
+    let secrets = kind_findings(&ctx.store, &web.target, FindingKind::Secret).await;
+    assert!(
+        !secrets.is_empty(),
+        "the history's secrets are still found: {log}"
+    );
+
+    // The tip no longer has the flaw: its finding is fixed; the others stay open,
+    // and the incremental secrets scan closes none of the history's secrets.
+    let fixed_tf = "resource \"azurerm_storage_account\" \"logs\" {\n  name = \"logs\"\n  https_traffic_only_enabled = true\n}\n";
+    ctx.sim
+        .state
+        .commit(
+            "contoso",
+            "Web",
+            "web-frontend",
+            &commit("Enforce HTTPS", &[("infra/main.tf", fixed_tf)]),
+        )
+        .await
+        .unwrap();
+    let (again, log) = rescan(&engine, "Web/web-frontend").await;
+    assert!(log.contains("reading objects new since"), "{log}");
+    assert_eq!(again.status, ScanStatus::Completed, "{log}");
+    let iac = kind_findings(&ctx.store, &web.target, FindingKind::Iac).await;
+    assert_eq!(
+        iac.get("iac.azurerm.storage-account-https-only"),
+        Some(&TriageState::Fixed),
+        "{iac:?}"
+    );
+    let deps = kind_findings(&ctx.store, &web.target, FindingKind::Dependency).await;
+    assert_eq!(
+        deps.get("dependency.ghsa-35jh-r3h4-6jhm"),
+        Some(&TriageState::Open)
+    );
+    assert_eq!(
+        kind_findings(&ctx.store, &web.target, FindingKind::Secret).await,
+        secrets
+    );
 }

@@ -99,3 +99,33 @@ fn many_blobs_stream_without_deadlock() {
         assert!(b.size > 0);
     }
 }
+
+#[test]
+fn tree_files_lists_regular_files_of_a_commit() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", b"one\n");
+    repo.write("dir/b c.tf", b"two\n");
+    repo.write("dir/caf\u{e9}.json", b"{}\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("a.txt", repo.path.join("link")).unwrap();
+    let first = repo.commit("Ann", 1_700_000_000);
+    repo.write("a.txt", b"changed\n");
+    repo.commit("Ann", 1_700_000_100);
+    let git = repo.open();
+
+    let files = git.tree_files(&first).unwrap().expect("a commit");
+    let listed: Vec<(&str, BlobId, u64)> = files.iter().map(|f| (f.path.as_str(), f.id, f.size)).collect();
+    assert_eq!(
+        listed,
+        [
+            ("a.txt", blob(b"one\n"), 4),
+            ("dir/b c.tf", blob(b"two\n"), 4),
+            ("dir/caf\u{e9}.json", blob(b"{}\n"), 3),
+        ],
+        "symbolic links are not files"
+    );
+    let head = git.tree_files("HEAD").unwrap().expect("HEAD");
+    assert_eq!(head[0].id, blob(b"changed\n"));
+    assert!(git.tree_files("refs/heads/nope").unwrap().is_none());
+    assert!(git.tree_files("--output=/tmp/x").unwrap().is_none());
+}
