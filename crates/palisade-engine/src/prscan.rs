@@ -13,7 +13,8 @@ use palisade_ado::models::git::{
     CommentThreadStatus, GitStatusContext, GitStatusState, NewPullRequestStatus, NewThread,
 };
 use palisade_domain::{
-    Finding, FindingKind, ManagedState, ScanContext, ScanStatus, ScanTrigger, Severity, TriageState,
+    Finding, FindingDetails, FindingKind, ManagedState, ScanContext, ScanStatus, ScanTrigger, Severity,
+    TriageState,
 };
 use palisade_scanner::NoProgress;
 use palisade_store::{PrState, PrThread};
@@ -31,12 +32,16 @@ pub const STATUS_NAME: &str = "security";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LineFinding {
     pub key: String,
+    pub kind: FindingKind,
     pub severity: Severity,
     pub rule_id: String,
     pub rule_name: String,
     pub preview: String,
     pub path: String,
     pub line: u32,
+    /// What to do, for kinds other than secrets: the rule's message, or the
+    /// fixed version of a dependency.
+    pub advice: Option<String>,
 }
 
 /// Every (finding, location) pair, most severe first, then by path and line.
@@ -46,6 +51,8 @@ pub(crate) fn line_findings(findings: &[Finding]) -> Vec<LineFinding> {
         .flat_map(|f| {
             f.locations.iter().map(move |l| LineFinding {
                 key: format!("{}:{}:{}", f.id, l.path, l.line),
+                kind: f.kind,
+                advice: advice_of(f),
                 severity: f.severity,
                 rule_id: f.rule_id.to_string(),
                 rule_name: f.rule_name.clone(),
@@ -121,6 +128,34 @@ fn severity_counts(findings: &[LineFinding]) -> BTreeMap<Severity, usize> {
     m
 }
 
+/// The kinds a pull request's scan covers: it reads every changed line, so
+/// it is complete for each (the PR is its own target).
+fn pr_kinds(kit: &crate::ScanKit) -> Vec<FindingKind> {
+    let mut kinds = vec![FindingKind::Secret];
+    kinds.extend(kit.tip_analyzers().kinds());
+    kinds
+}
+
+/// What a thread tells the author to do about a finding that is not a secret.
+fn advice_of(f: &Finding) -> Option<String> {
+    match f.details.as_ref()? {
+        FindingDetails::Dependency(d) => Some(match &d.fixed {
+            Some(v) => format!(
+                "{} ({}): upgrade {} to {v} or later.",
+                d.advisory,
+                d.aliases.join(", "),
+                d.package
+            ),
+            None => format!(
+                "{} ({}): no fixed version is known.",
+                d.advisory,
+                d.aliases.join(", ")
+            ),
+        }),
+        FindingDetails::Rule(r) => Some(r.message.clone()),
+    }
+}
+
 /// The summary comment (markdown). Secrets appear only as redacted previews.
 pub(crate) fn summary_markdown(
     findings: &[LineFinding],
@@ -140,7 +175,7 @@ pub(crate) fn summary_markdown(
             findings.len(),
             parts.join(", ")
         );
-        let _ = writeln!(s, "| Severity | Rule | Location | Secret |\n|---|---|---|---|");
+        let _ = writeln!(s, "| Severity | Rule | Location | What |\n|---|---|---|---|");
         for f in findings.iter().take(50) {
             let _ = writeln!(
                 s,
@@ -194,6 +229,23 @@ fn md_safe(text: &str, max: usize) -> String {
 }
 
 fn thread_markdown(f: &LineFinding) -> String {
+    let what = match f.kind {
+        FindingKind::Secret => None,
+        FindingKind::Dependency => Some("A dependency with a known vulnerability is added on this line"),
+        FindingKind::Iac => Some("A misconfiguration is added on this line"),
+        FindingKind::Code => Some("A code flaw is added on this line"),
+    };
+    if let Some(what) = what {
+        return format!(
+            "**palisade** · {} · {} (`{}`)\n\n{what}: `{}`.\n\n{}\n\n\
+             If it is not a problem here, triage the finding in palisade.",
+            f.severity,
+            md_safe(&f.rule_name, 100),
+            md_safe(&f.rule_id, 100),
+            md_safe(&f.preview, 80),
+            md_safe(f.advice.as_deref().unwrap_or_default(), 400)
+        );
+    }
     format!(
         "**palisade** · {} · {} (`{}`)\n\nA secret is added on this line: `{}`.\n\n\
          Remove it from the code and **rotate it**: it is in the branch history now. \
@@ -395,7 +447,13 @@ impl Engine {
                             &mut notes,
                         )?;
                         let exclude = globset::GlobSet::empty();
-                        let opts = crate::fullscan::scan_options(&kit2, &exclude);
+                        let opts = palisade_scanner::ScanOptions {
+                            analyzers: palisade_scanner::Analyzers {
+                                secrets: true,
+                                ..kit2.tip_analyzers()
+                            },
+                            ..crate::fullscan::scan_options(&kit2, &exclude)
+                        };
                         palisade_scanner::scan_changes(&repo, &base2, &head2, &opts, &NoProgress)
                             .map_err(|e| JobError::transient(format!("scan failed: {e}")))
                     })();
@@ -417,7 +475,7 @@ impl Engine {
             summary.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
             summary.finished_at = Some(now());
 
-            let out = match scanned {
+            let mut out = match scanned {
                 Ok(out) => out,
                 Err(e) => {
                     // Fail open: say so on the PR, never block it.
@@ -427,6 +485,7 @@ impl Engine {
                     return Err(e);
                 }
             };
+            self.add_dependency_findings(&kit, &mut out, &mut log).await?;
             // Findings triaged as false positive or accepted risk neither comment nor fail.
             let mut silenced = std::collections::HashSet::new();
             for f in &out.findings {
@@ -490,7 +549,7 @@ impl Engine {
                 )
                 .await?;
                 self.store
-                    .record_scan(&summary, &out.findings, &[FindingKind::Secret])
+                    .record_scan(&summary, &out.findings, &pr_kinds(&kit))
                     .await?;
                 self.store.append_scan_log(&summary.id, log.lines()).await?;
                 return Ok(());
@@ -623,7 +682,7 @@ impl Engine {
             ctx.confirm_lease(self).await?;
             // The PR is its own target: its findings never close the branch's.
             self.store
-                .record_scan(&summary, &out.findings, &[FindingKind::Secret])
+                .record_scan(&summary, &out.findings, &pr_kinds(&kit))
                 .await?;
             self.store.append_scan_log(&summary.id, log.lines()).await?;
             state.last_head = Some(head.clone());
@@ -660,6 +719,8 @@ mod tests {
     fn lf(key: &str, sev: Severity) -> LineFinding {
         LineFinding {
             key: key.into(),
+            kind: FindingKind::Secret,
+            advice: None,
             severity: sev,
             rule_id: "aws-access-key".into(),
             rule_name: "AWS access key".into(),

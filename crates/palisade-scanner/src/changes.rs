@@ -1,9 +1,13 @@
 //! Diff-aware scans of a change (a pull request): only the lines it adds.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use palisade_git::{ChangeStatus, ChangedFile, EMPTY_TREE, GitError, HistoryBlob, Repo};
+use palisade_domain::BlobId;
+use palisade_git::{BlobContent, ChangeStatus, ChangedFile, EMPTY_TREE, GitError, HistoryBlob, Repo};
 
+use crate::analyze::{AnalysisSink, analyze_file};
+use crate::blobs::Provenance;
 use crate::history::{ScanState, scan_blobs};
 use crate::walk::finish;
 use crate::{Progress, ScanFailure, ScanOptions, ScanOutput};
@@ -59,9 +63,14 @@ pub fn scan_changes(
     }
 
     let state = ScanState::default();
-    scan_blobs(repo, blobs, opts, &state, progress);
+    if opts.analyzers.any_file_analyzer() {
+        analyze_changed(repo, &blobs, opts, &state.sink)?;
+    }
+    if opts.analyzers.secrets {
+        scan_blobs(repo, blobs, opts, &state, progress);
+    }
     let keep = |path: &str, line: u32| by_path.get(path).is_some_and(|file| file.is_added_line(line));
-    Ok(finish(
+    let mut out = finish(
         opts,
         state.map,
         &state.counters,
@@ -69,5 +78,45 @@ pub fn scan_changes(
         state.sink,
         Some(head_id),
         Some(&keep),
-    ))
+    );
+    // A dependency counts when the change adds or edits the line pinning it.
+    for m in &mut out.manifests {
+        m.manifest.dependencies.retain(|d| keep(&m.path, d.line));
+    }
+    out.manifests.retain(|m| !m.manifest.dependencies.is_empty());
+    Ok(out)
+}
+
+/// Runs the file analyzers on the changed files they may read, each path
+/// of a blob separately (the path picks the parser and is part of the
+/// identity). Matches on lines the change does not add are dropped later.
+fn analyze_changed(
+    repo: &Repo,
+    blobs: &[HistoryBlob],
+    opts: &ScanOptions<'_>,
+    sink: &AnalysisSink,
+) -> Result<(), ScanFailure> {
+    let mut paths_of: HashMap<BlobId, Vec<Provenance>> = HashMap::new();
+    for b in blobs {
+        if opts.exclude.is_match(&b.path) || !opts.analyzers.may_read(&b.path) {
+            continue;
+        }
+        paths_of.entry(b.id).or_default().push(Provenance {
+            path: b.path.clone(),
+            commit: b.commit.clone().map(Arc::new),
+        });
+    }
+    let ids: Vec<BlobId> = paths_of.keys().copied().collect();
+    repo.read_blobs(&ids, opts.max_file_size, |id, content| {
+        let (Some(paths), BlobContent::Bytes(bytes)) = (paths_of.get(&id), content) else {
+            return;
+        };
+        if crate::looks_binary(&bytes) {
+            return;
+        }
+        for p in paths {
+            analyze_file(&opts.analyzers, &p.path, &bytes, id, p.commit.as_ref(), sink);
+        }
+    })?;
+    Ok(())
 }

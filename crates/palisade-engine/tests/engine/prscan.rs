@@ -22,6 +22,7 @@ use crate::harness::{Ctx, DEMO_PAT};
 crate::stories!(prscan:
     fork_pull_request_is_scanned_through_its_merge_ref,
     same_repo_pull_request_is_scanned_without_it,
+    pull_request_adding_a_vulnerable_dependency_and_a_misconfiguration,
 );
 
 /// A fake AWS key pair, split so this file is not a finding itself.
@@ -351,4 +352,89 @@ async fn same_repo_pull_request_is_scanned_without_it(ctx: &Ctx) {
     assert_eq!(state, GitStatusState::Failed);
     let log = log_of(ctx, pr).await;
     assert!(!log.iter().any(|l| l.contains("refs/pull/")), "{log:#?}");
+}
+
+/// A pull request that pins a vulnerable package and adds an insecure
+/// storage account gets a thread on each added line with what to do, and a
+/// failed status; the unchanged lines of the same files get none.
+async fn pull_request_adding_a_vulnerable_dependency_and_a_misconfiguration(ctx: &Ctx) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../palisade-advisories/tests/fixtures/osv/npm/GHSA-35jh-r3h4-6jhm.json"
+    );
+    let record_json = std::fs::read_to_string(path).unwrap();
+    let palisade_advisories::OsvRecord::Advisory(a) =
+        palisade_advisories::parse_record(record_json.as_bytes()).unwrap()
+    else {
+        panic!("an advisory")
+    };
+    ctx.store
+        .import_advisories(
+            &[palisade_store::AdvisoryRow {
+                id: a.id.clone(),
+                modified: a.modified,
+                packages: vec![("npm".into(), "lodash".into())],
+                record: record_json,
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let engine = scanner(ctx, cache.path());
+    let record = connect(ctx, &engine).await;
+    let sim = &ctx.sim.state;
+    let lock = "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\"name\": \"web\"},\n    \"node_modules/lodash\": {\"version\": \"4.17.20\"}\n  }\n}\n";
+    let tf = "resource \"azurerm_storage_account\" \"logs\" {\n  name = \"logs\"\n  https_traffic_only_enabled = false\n}\n";
+    let source = sim
+        .commit(
+            "contoso",
+            "Web",
+            "web-frontend",
+            &commit_of(
+                "feature/deps",
+                &[("package-lock.json", lock), ("infra/main.tf", tf)],
+            ),
+        )
+        .await
+        .unwrap()
+        .commit_id;
+    let pr = sim
+        .open_pull_request(
+            "contoso",
+            "Web",
+            "web-frontend",
+            &SimPullRequest {
+                source: "feature/deps".into(),
+                target: "main".into(),
+                title: "Storage and lodash".into(),
+                ..SimPullRequest::default()
+            },
+        )
+        .await
+        .unwrap()
+        .pull_request_id;
+    scan(ctx, &engine, &record, pr, &source).await;
+    let (threads, state) = outcome(ctx, &record, pr).await;
+    assert!(
+        threads.contains(&("/package-lock.json".to_owned(), 5)),
+        "{threads:?}"
+    );
+    assert!(threads.contains(&("/infra/main.tf".to_owned(), 3)), "{threads:?}");
+    assert_eq!(state, GitStatusState::Failed);
+    let client = client(ctx, &record).await;
+    let texts: Vec<String> = client
+        .pr_threads("Web", "web-frontend", pr)
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|t| t.comments.iter().filter_map(|c| c.content.clone()))
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("known vulnerability") && t.contains("upgrade lodash to 4.17.21")),
+        "{texts:#?}"
+    );
+    assert!(texts.iter().any(|t| t.contains("misconfiguration")), "{texts:#?}");
 }
