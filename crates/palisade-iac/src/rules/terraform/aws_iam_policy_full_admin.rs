@@ -10,7 +10,7 @@ pub(crate) static RULE: StaticRule = StaticRule {
     name: "IAM policy grants full administrator access (*:*)",
     severity: Severity::High,
     framework: "terraform",
-    checkov: &["CKV_AWS_1", "CKV_AWS_62", "CKV_AWS_63"],
+    checkov: &["CKV_AWS_1", "CKV_AWS_62"],
     description: "A statement that allows every action on every resource makes whoever holds the policy an account administrator: one leaked key or compromised workload owns the whole AWS account.",
     remediation: "List the actions and resources the principal needs (IAM Access Analyzer can generate a policy from CloudTrail activity); keep `AdministratorAccess` for break-glass roles only.",
     references: &[
@@ -68,7 +68,7 @@ EOF
     ],
 };
 
-const POLICY_RESOURCES: &[&str] = &[
+pub(crate) const POLICY_RESOURCES: &[&str] = &[
     "aws_iam_policy",
     "aws_iam_role_policy",
     "aws_iam_user_policy",
@@ -76,6 +76,17 @@ const POLICY_RESOURCES: &[&str] = &[
 ];
 
 pub(crate) fn check(module: &Module, out: &mut Vec<RuleMatch>) {
+    check_statements(module, out, &RULE, true);
+}
+
+/// Flags policies with an `Allow` statement whose actions include `*` (and,
+/// with `on_every_resource`, whose resources include `*` too).
+pub(crate) fn check_statements(
+    module: &Module,
+    out: &mut Vec<RuleMatch>,
+    rule: &'static StaticRule,
+    on_every_resource: bool,
+) {
     for policy in super::resources(module, POLICY_RESOURCES) {
         let Some(attr) = policy.attr("policy") else {
             continue;
@@ -84,8 +95,8 @@ pub(crate) fn check(module: &Module, out: &mut Vec<RuleMatch>) {
             Lit::Str(text) => json_lit(text),
             other => Some(other.clone()),
         };
-        if document.is_some_and(|d| grants_admin(&d)) {
-            hit(out, &RULE, attr.pos, policy.address());
+        if document.is_some_and(|d| allows_star(&d, on_every_resource)) {
+            hit(out, rule, attr.pos, policy.address());
         }
     }
     for document in module.data("aws_iam_policy_document") {
@@ -96,14 +107,14 @@ pub(crate) fn check(module: &Module, out: &mut Vec<RuleMatch>) {
                     .attr(key)
                     .is_some_and(|a| a.value.strings().contains(&"*"))
             };
-            if allow && has_star("actions") && has_star("resources") {
-                hit(out, &RULE, statement.pos, document.address());
+            if allow && has_star("actions") && (!on_every_resource || has_star("resources")) {
+                hit(out, rule, statement.pos, document.address());
             }
         }
     }
 }
 
-fn grants_admin(document: &Lit) -> bool {
+fn allows_star(document: &Lit, on_every_resource: bool) -> bool {
     let statements = match document.get("Statement") {
         Some(Lit::List(items)) => items.iter().collect::<Vec<_>>(),
         Some(single) => vec![single],
@@ -111,7 +122,9 @@ fn grants_admin(document: &Lit) -> bool {
     };
     statements.into_iter().any(|s| {
         let star = |key: &str| s.get(key).is_some_and(|v| v.strings().contains(&"*"));
-        s.get("Effect").and_then(Lit::as_str) == Some("Allow") && star("Action") && star("Resource")
+        s.get("Effect").and_then(Lit::as_str) == Some("Allow")
+            && star("Action")
+            && (!on_every_resource || star("Resource"))
     })
 }
 

@@ -12,7 +12,7 @@ pub(crate) static RULE: StaticRule = StaticRule {
     framework: "terraform",
     checkov: &["CKV_AWS_8"],
     description: "An unencrypted EBS volume, and every snapshot of it, can be read by whoever gets hold of a snapshot or the volume itself, bypassing the instance's access controls.",
-    remediation: "Set `encrypted = true` in every `root_block_device` and `ebs_block_device` (or turn on EBS encryption by default for the account and region).",
+    remediation: "Declare a `root_block_device` and set `encrypted = true` in it and in every `ebs_block_device` (a missing `root_block_device` leaves the root volume to the AMI's default, unencrypted unless EBS encryption by default is on for the account and region).",
     references: &["https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html"],
     example_path: "asg.tf",
     positive: &[
@@ -32,6 +32,10 @@ pub(crate) static RULE: StaticRule = StaticRule {
     encrypted   = false
   }
 }"#,
+        r#"resource "aws_instance" "bastion" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+}"#,
     ],
     negative: &[
         r#"resource "aws_launch_configuration" "web" {
@@ -44,6 +48,9 @@ pub(crate) static RULE: StaticRule = StaticRule {
 }"#,
         r#"resource "aws_instance" "web" {
   ami = "ami-0123456789abcdef0"
+  root_block_device {
+    encrypted = true
+  }
   ebs_block_device {
     device_name = "/dev/sdf"
     snapshot_id = "snap-0123456789abcdef0"
@@ -54,6 +61,11 @@ pub(crate) static RULE: StaticRule = StaticRule {
 
 pub(crate) fn check(module: &Module, out: &mut Vec<RuleMatch>) {
     for owner in super::resources(module, &["aws_launch_configuration", "aws_instance"]) {
+        // Without a root_block_device the root volume takes the AMI's
+        // default, unencrypted unless the account turned encryption on.
+        if owner.blocks("root_block_device").next().is_none() {
+            hit(out, &RULE, owner.pos, owner.address());
+        }
         for device in owner
             .blocks("root_block_device")
             .chain(owner.blocks("ebs_block_device"))

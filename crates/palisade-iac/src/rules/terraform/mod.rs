@@ -2,6 +2,7 @@
 
 mod aws_iam_policy_full_admin;
 mod aws_iam_policy_on_user;
+mod aws_iam_policy_wildcard_action;
 mod aws_launch_config_ebs_unencrypted;
 mod aws_rds_public;
 mod aws_rds_unencrypted;
@@ -55,6 +56,10 @@ pub(crate) type Check = fn(&Module, &mut Vec<RuleMatch>);
 
 pub(crate) static RULES: &[(&StaticRule, Check)] = &[
     (&aws_iam_policy_full_admin::RULE, aws_iam_policy_full_admin::check),
+    (
+        &aws_iam_policy_wildcard_action::RULE,
+        aws_iam_policy_wildcard_action::check,
+    ),
     (&aws_iam_policy_on_user::RULE, aws_iam_policy_on_user::check),
     (
         &aws_launch_config_ebs_unencrypted::RULE,

@@ -12,7 +12,7 @@ pub(crate) static RULE: StaticRule = StaticRule {
     name: "Action is not pinned to a full commit SHA",
     severity: Severity::Medium,
     framework: "github-actions",
-    checkov: &["CKV_GHA_8"],
+    checkov: &[],
     description: "Tags and branches of an action's repository can be moved by its owner, or by whoever compromises it (as with tj-actions/changed-files in 2025): the next run executes the new code with the workflow's token and secrets. Only a full commit SHA names immutable code.",
     remediation: "Pin every third-party action and reusable workflow to a full 40-character commit SHA, with the version in a comment (`uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2`), and let Dependabot or Renovate update the pins.",
     references: &[

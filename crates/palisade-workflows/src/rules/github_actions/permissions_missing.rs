@@ -11,7 +11,7 @@ pub(crate) static RULE: StaticRule = StaticRule {
     name: "Workflow relies on the default token permissions",
     severity: Severity::Low,
     framework: "github-actions",
-    checkov: &[],
+    checkov: &["CKV2_GHA_1"],
     description: "Without a `permissions` block the `GITHUB_TOKEN` gets the repository or organization default, which is read and write on most scopes for repositories created before February 2023. A compromised step then holds more than the job needs.",
     remediation: "Add a top-level `permissions` block (`contents: read`, or `{}`) and widen it per job where needed.",
     references: &[
