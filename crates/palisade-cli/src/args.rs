@@ -778,8 +778,11 @@ pub struct RulesArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List the built-in rules.
+    /// List the built-in rules of one kind (secret rules unless told otherwise).
     List {
+        /// secret, iac (IaC and pipelines) or code; dependency findings come from advisories, not rules.
+        #[arg(long, default_value = "secret")]
+        kind: FindingKind,
         #[arg(long, short, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

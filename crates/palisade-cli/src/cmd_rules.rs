@@ -8,10 +8,17 @@ use palisade_secrets::{Rule, RuleSet, check_examples};
 
 use crate::Outcome;
 use crate::args::{Format, RulesArgs, RulesCommand};
+use palisade_domain::FindingKind;
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<Outcome> {
     match &args.command {
-        RulesCommand::List { format } => list(*format),
+        RulesCommand::List { kind, format } => match kind {
+            FindingKind::Secret => list(*format),
+            FindingKind::Iac | FindingKind::Code => list_analyzer_rules(*kind, *format),
+            FindingKind::Dependency => Err(anyhow!(
+                "dependency findings come from imported advisories, not rules: see `palisade advisories status`"
+            )),
+        },
         RulesCommand::Explain { id } => explain(id),
         RulesCommand::Check { files } => check(files),
     }
@@ -70,7 +77,129 @@ fn rule_json(r: &Rule) -> serde_json::Value {
     })
 }
 
+/// `rules list --kind iac|code`: id, scope, severity and name of each rule.
+fn list_analyzer_rules(kind: FindingKind, format: Format) -> anyhow::Result<Outcome> {
+    // (id, scope, severity, name, extra ids: Checkov checks or CWEs)
+    let mut rows: Vec<(String, String, String, String, Vec<String>)> = Vec::new();
+    if kind == FindingKind::Iac {
+        for r in palisade_iac::rules().iter().chain(palisade_workflows::rules()) {
+            rows.push((
+                r.id.to_owned(),
+                r.framework.to_owned(),
+                r.severity.as_str().to_owned(),
+                r.name.to_owned(),
+                r.checkov.iter().map(|&c| c.to_owned()).collect(),
+            ));
+        }
+    } else {
+        let set = palisade_sast::RuleSet::builtin().map_err(|e| anyhow!("built-in code rules: {e}"))?;
+        for r in set.rules() {
+            let languages: Vec<&str> = r.languages.iter().map(|l| l.as_str()).collect();
+            rows.push((
+                r.id.to_string(),
+                languages.join(","),
+                r.severity.as_str().to_owned(),
+                r.name.clone(),
+                r.cwe.iter().map(|c| format!("CWE-{c}")).collect(),
+            ));
+        }
+    }
+    let mut out = String::new();
+    if format == Format::Table {
+        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(2);
+        let scope = rows.iter().map(|r| r.1.len()).max().unwrap_or(5).max(5);
+        writeln!(out, "{:width$}  {:scope$}  {:8}  NAME", "ID", "SCOPE", "SEVERITY")?;
+        for (id, sc, sev, name, extra) in &rows {
+            let extra = if extra.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", extra.join(", "))
+            };
+            writeln!(out, "{id:width$}  {sc:scope$}  {sev:8}  {name}{extra}")?;
+        }
+        writeln!(out, "{} {} rules", rows.len(), kind)?;
+    } else {
+        let rules: Vec<_> = rows
+            .iter()
+            .map(|(id, sc, sev, name, extra)| {
+                let key = if kind == FindingKind::Iac {
+                    "checkov"
+                } else {
+                    "cwe"
+                };
+                serde_json::json!({ "id": id, "scope": sc, "severity": sev, "name": name, key: extra })
+            })
+            .collect();
+        out = serde_json::to_string_pretty(&serde_json::json!({ "kind": kind, "rules": rules }))?;
+        out.push('\n');
+    }
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(Outcome::Clean)
+}
+
+/// `rules explain` for an IaC, pipeline or code rule, when `id` names one.
+fn explain_analyzer_rule(id: &str) -> anyhow::Result<Option<String>> {
+    let mut out = String::new();
+    if let Some(r) = palisade_iac::rules()
+        .iter()
+        .chain(palisade_workflows::rules())
+        .find(|r| r.id == id)
+    {
+        writeln!(out, "{}  {}", r.id, r.name)?;
+        writeln!(
+            out,
+            "kind: iac   framework: {}   severity: {}",
+            r.framework, r.severity
+        )?;
+        if !r.checkov.is_empty() {
+            writeln!(out, "Checkov: {}", r.checkov.join(", "))?;
+        }
+        writeln!(out, "\n{}\n", r.description.trim())?;
+        writeln!(out, "Remediation:\n  {}\n", r.remediation.trim())?;
+        writeln!(out, "References:")?;
+        for u in r.references {
+            writeln!(out, "  {u}")?;
+        }
+        writeln!(out, "Examples (as {}):", r.example_path)?;
+        for e in r.positive {
+            writeln!(out, "  + {}", e.trim().replace('\n', "\n    "))?;
+        }
+        for e in r.negative {
+            writeln!(out, "  - {}", e.trim().replace('\n', "\n    "))?;
+        }
+        return Ok(Some(out));
+    }
+    let code = palisade_sast::RuleSet::builtin().map_err(|e| anyhow!("built-in code rules: {e}"))?;
+    let Some(r) = code.rules().iter().find(|r| r.id.as_str() == id) else {
+        return Ok(None);
+    };
+    let languages: Vec<&str> = r.languages.iter().map(|l| l.as_str()).collect();
+    writeln!(out, "{}  {}", r.id, r.name)?;
+    writeln!(
+        out,
+        "kind: code   languages: {}   severity: {}   confidence: {}",
+        languages.join(", "),
+        r.severity,
+        r.confidence
+    )?;
+    if !r.cwe.is_empty() {
+        let cwe: Vec<String> = r.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+        writeln!(out, "Weaknesses: {}", cwe.join(", "))?;
+    }
+    writeln!(out, "\n{}\n", r.description.trim())?;
+    writeln!(out, "Remediation:\n  {}\n", r.remediation.trim())?;
+    writeln!(out, "References:")?;
+    for u in &r.references {
+        writeln!(out, "  {u}")?;
+    }
+    Ok(Some(out))
+}
+
 fn explain(id: &str) -> anyhow::Result<Outcome> {
+    if let Some(text) = explain_analyzer_rule(id)? {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        return Ok(Outcome::Clean);
+    }
     let set = builtin()?;
     let Some(r) = set.get(id) else {
         let near: Vec<&str> = set

@@ -342,3 +342,30 @@ fn sarif_import_dedups_and_keeps_triage() {
     let shown = env.run(&["findings", "show", &id, "--format", "json"]);
     assert!(shown.stdout.contains("accepted-risk"), "{}", shown.stdout);
 }
+
+#[test]
+fn rules_list_and_explain_cover_iac_and_code() {
+    let env = Env::new();
+    let iac = env.run(&["rules", "list", "--kind", "iac", "--format", "json"]);
+    assert_eq!(iac.code, 0, "{iac:?}");
+    let iac: Value = serde_json::from_str(&iac.stdout).expect("json");
+    let rules = iac["rules"].as_array().expect("rules");
+    assert!(rules.len() >= 60, "{}", rules.len());
+    let https = rules
+        .iter()
+        .find(|r| r["id"] == "iac.azurerm.storage-account-https-only")
+        .expect("listed");
+    assert_eq!(https["checkov"][0], "CKV_AZURE_3");
+    let code = env.run(&["rules", "list", "--kind", "code"]);
+    assert!(code.stdout.contains("code.java.sql-injection"), "{}", code.stdout);
+    let explain = env.run(&[
+        "rules",
+        "explain",
+        "iac.github-actions.pull-request-target-checkout-head",
+    ]);
+    assert_eq!(explain.code, 0, "{explain:?}");
+    assert!(explain.stdout.contains("Remediation"), "{}", explain.stdout);
+    let deps = env.run(&["rules", "list", "--kind", "dependency"]);
+    assert_eq!(deps.code, 2, "{deps:?}");
+    assert!(deps.stderr.contains("advisories"), "{}", deps.stderr);
+}

@@ -1,6 +1,7 @@
 //! Reference docs are generated from the code and checked here, so they
-//! cannot drift: `docs/RULES.md` from the built-in rules, `docs/CLI.md` from
-//! the binary's own `--help`. Regenerate with
+//! cannot drift: `docs/RULES.md` from the built-in secret rules,
+//! `docs/IAC-RULES.md` and `docs/CODE-RULES.md` from the IaC, pipeline and
+//! code rules, `docs/CLI.md` from the binary's own `--help`. Regenerate with
 //! `PALISADE_UPDATE_DOCS=1 cargo test -p palisade-cli --test cli docs`.
 
 use std::fmt::Write as _;
@@ -140,6 +141,92 @@ fn subcommands(help: &str) -> Vec<String> {
         .filter(|n| *n != "help")
         .map(|n| n.trim_end_matches(',').to_owned())
         .collect()
+}
+
+/// One line of a rule's text, safe in a markdown table cell.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+fn iac_rules_markdown() -> String {
+    let mut md = String::from(
+        "# Built-in IaC and pipeline rules\n\n<!-- Generated from crates/palisade-iac/src/rules and \
+         crates/palisade-workflows/src/rules by the `docs` test; do not edit. -->\n\n",
+    );
+    let rules: Vec<_> = palisade_iac::rules()
+        .iter()
+        .chain(palisade_workflows::rules())
+        .collect();
+    let _ = writeln!(
+        md,
+        "{} rules. Each runs its positive and negative examples in its crate's tests; `checkov` lists \
+         the equivalent Checkov checks where one exists.\n",
+        rules.len()
+    );
+    md.push_str("| id | framework | severity | name | Checkov |\n|---|---|---|---|---|\n");
+    for r in &rules {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {} |",
+            r.id,
+            r.framework,
+            r.severity.as_str(),
+            cell(r.name),
+            r.checkov.join(", ")
+        );
+    }
+    for r in &rules {
+        let _ = write!(
+            md,
+            "\n## `{}`\n\n{}\n\n**Fix:** {}\n\n",
+            r.id,
+            cell(r.description),
+            cell(r.remediation)
+        );
+        for reference in r.references {
+            let _ = writeln!(md, "- <{reference}>");
+        }
+    }
+    md
+}
+
+fn code_rules_markdown() -> String {
+    let set = palisade_sast::RuleSet::builtin().expect("builtin code rules");
+    let mut md = String::from(
+        "# Built-in code (SAST) rules\n\n<!-- Generated from crates/palisade-sast/rules/**/*.yml by the \
+         `docs` test; do not edit. -->\n\n",
+    );
+    let _ = writeln!(
+        md,
+        "{} rules. Custom rules use the same format (`crates/palisade-sast/RULES.md`) and are checked by \
+         `palisade rules check`.\n",
+        set.rules().len()
+    );
+    md.push_str("| id | languages | severity | confidence | CWE | name |\n|---|---|---|---|---|---|\n");
+    for r in set.rules() {
+        let languages: Vec<&str> = r.languages.iter().map(|l| l.as_str()).collect();
+        let cwe: Vec<String> = r.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            r.id,
+            languages.join(", "),
+            r.severity.as_str(),
+            r.confidence.as_str(),
+            cwe.join(", "),
+            cell(&r.name)
+        );
+    }
+    md
+}
+
+#[test]
+fn analyzer_rule_references_are_fresh() {
+    check_or_update("docs/IAC-RULES.md", &iac_rules_markdown());
+    check_or_update("docs/CODE-RULES.md", &code_rules_markdown());
 }
 
 #[test]
