@@ -534,8 +534,44 @@ impl Engine {
             "no new commits: the {} ref tips Azure DevOps lists were all read before; nothing to fetch or scan",
             tips.len()
         ));
+        // Advisories change while code does not: the tip's manifests (from
+        // the cached clone, no fetch) are matched again against today's.
+        let mut findings = Vec::new();
+        let mut complete = Vec::new();
+        if let (true, Some(branch)) = (kit.dependencies, repo.default_branch.clone()) {
+            let kit2 = Arc::clone(kit);
+            let key = repo.repo_id.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                let Some(cached) = kit2.cache.open(&key) else {
+                    return Ok(None);
+                };
+                let exclude = globset::GlobSet::empty();
+                let opts = ScanOptions {
+                    analyzers: Analyzers {
+                        secrets: false,
+                        dependencies: true,
+                        iac: false,
+                        code: None,
+                    },
+                    ..scan_options(&kit2, &exclude)
+                };
+                palisade_scanner::scan_tree(&cached, &format!("refs/heads/{branch}"), &opts).map(Some)
+            })
+            .await
+            .map_err(|e| JobError::transient(format!("scan task failed: {e}")))?;
+            match read {
+                Ok(Some(mut out)) => {
+                    self.add_dependency_findings(kit, &mut out, &mut log).await?;
+                    findings = out.findings;
+                    complete.push(FindingKind::Dependency);
+                }
+                Ok(None) => log.info("no cached clone: dependencies are matched again at the next change"),
+                Err(e) => log.warn(format!("could not read the cached clone's manifests: {e}")),
+            }
+        }
+        summary.findings = findings.len() as u64;
         ctx.confirm_lease(self).await?;
-        self.store.record_scan(&summary, &[], &[]).await?;
+        self.store.record_scan(&summary, &findings, &complete).await?;
         self.store.append_scan_log(&summary.id, log.lines()).await?;
         self.store
             .record_repo_scan(

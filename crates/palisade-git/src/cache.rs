@@ -328,6 +328,14 @@ impl CloneCache {
         dir_size(&self.root)
     }
 
+    /// The cached clone of `key` as it is, without talking to the remote;
+    /// `None` when there is none (never synced, removed, or not a repository).
+    pub fn open(&self, key: &str) -> Option<Repo> {
+        check_key(key).ok()?;
+        let dir = self.entry_dir(key);
+        dir.is_dir().then(|| Repo::open(&dir).ok()).flatten()
+    }
+
     fn entry_dir(&self, key: &str) -> PathBuf {
         self.root.join(format!("{key}.git"))
     }

@@ -1153,9 +1153,13 @@ async fn postgres_restart_mid_batch_loses_nothing() {
 
 /// Imports the lodash advisory fixture into the store, as `palisade advisories import` does.
 async fn import_lodash_advisory(store: &Arc<dyn Store>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../palisade-advisories/tests/fixtures/osv/npm/GHSA-35jh-r3h4-6jhm.json"
+    import_npm_advisory(store, "GHSA-35jh-r3h4-6jhm", "lodash").await;
+}
+
+async fn import_npm_advisory(store: &Arc<dyn Store>, id: &str, package: &str) {
+    let path = format!(
+        "{}/../palisade-advisories/tests/fixtures/osv/npm/{id}.json",
+        env!("CARGO_MANIFEST_DIR")
     );
     let record = std::fs::read_to_string(path).unwrap();
     let palisade_advisories::OsvRecord::Advisory(a) =
@@ -1166,7 +1170,7 @@ async fn import_lodash_advisory(store: &Arc<dyn Store>) {
     let row = palisade_store::AdvisoryRow {
         id: a.id.clone(),
         modified: a.modified,
-        packages: vec![("npm".into(), "lodash".into())],
+        packages: vec![("npm".into(), package.into())],
         record,
     };
     store.import_advisories(&[row], &[]).await.unwrap();
@@ -1197,7 +1201,7 @@ async fn branch_tip_is_scanned_for_dependencies_iac_and_code(ctx: &Ctx) {
     let files = [
         (
             "package-lock.json",
-            "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\"name\": \"web\"},\n    \"node_modules/lodash\": {\"version\": \"4.17.20\"}\n  }\n}\n",
+            "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\"name\": \"web\"},\n    \"node_modules/lodash\": {\"version\": \"4.17.20\"},\n    \"node_modules/@babel/traverse\": {\"version\": \"7.22.0\"}\n  }\n}\n",
         ),
         (
             "infra/main.tf",
@@ -1286,5 +1290,30 @@ async fn branch_tip_is_scanned_for_dependencies_iac_and_code(ctx: &Ctx) {
     assert_eq!(
         kind_findings(&ctx.store, &web.target, FindingKind::Secret).await,
         secrets
+    );
+
+    // A new advisory with no new commit: the rescan fetches nothing but
+    // matches the tip's manifests again, and the babel finding appears.
+    assert!(!deps.contains_key("dependency.ghsa-67hx-6x53-jw92"), "{deps:?}");
+    import_npm_advisory(&ctx.store, "GHSA-67hx-6x53-jw92", "@babel/traverse").await;
+    let (same, log) = rescan(&engine, "Web/web-frontend").await;
+    assert!(log.contains("no new commits"), "{log}");
+    assert_eq!(same.blobs, 0, "{log}");
+    let deps = kind_findings(&ctx.store, &web.target, FindingKind::Dependency).await;
+    assert_eq!(
+        deps.get("dependency.ghsa-67hx-6x53-jw92"),
+        Some(&TriageState::Open),
+        "{log}"
+    );
+    assert_eq!(
+        deps.get("dependency.ghsa-35jh-r3h4-6jhm"),
+        Some(&TriageState::Open),
+        "{log}"
+    );
+    let iac = kind_findings(&ctx.store, &web.target, FindingKind::Iac).await;
+    assert_eq!(
+        iac.get("iac.azurerm.storage-account-https-only"),
+        Some(&TriageState::Fixed),
+        "an unchanged tip closes no other kind"
     );
 }
