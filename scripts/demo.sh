@@ -40,6 +40,12 @@ step "discover the estate: projects, repos, pipelines, policies, service connect
 step "the inventory" "$bin" inventory --kind repository,service-connection,pipeline-permission
 step "act on the estate: recent commits" "$bin" ado commits --repo "$ado/contoso/Web/_git/web-frontend" --top 3
 step "sync health of the connector" "$bin" connector show ado-contoso
+# Dependency scans match lockfiles against OSV advisories imported offline (here the small set the tests ship).
+for eco in npm PyPI Maven NuGet Go crates.io; do
+  "$bin" advisories import "crates/palisade-advisories/tests/fixtures/osv/$eco" >/dev/null
+done
+step "OSV advisories imported for dependency scans (incremental; osv.dev's all.zip works the same way)" \
+  "$bin" advisories status
 
 # Managed scans: palisade serve receives Azure DevOps service hooks and runs a worker and the scheduler.
 "$bin" serve --listen 127.0.0.1:0 --cache-dir "$demo/clones" --schedule-every 5 >"$demo/serve.out" 2>"$demo/serve.log" &
@@ -48,6 +54,9 @@ trap 'kill $serve_pid $sim_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q "listening on" "$demo/serve.out" 2>/dev/null && break; sleep 0.2; done
 server=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$demo/serve.out" | head -n1)
 echo "palisade server at $server"
+# Someone adds a storage account that accepts plain HTTP to the Terraform repository (in the simulator).
+curl -sf -X POST "$ado/_sim/orgs/contoso/projects/Infra/repos/terraform/commits" -H 'content-type: application/json' \
+  -d '{"branch":"main","from_branch":"main","message":"Add a logs storage account","files":{"storage.tf":"resource \"azurerm_storage_account\" \"logs\" {\n  name                       = \"contosologs\"\n  https_traffic_only_enabled = false\n  min_tls_version            = \"TLS1_0\"\n}\n"}}' >/dev/null
 step "tell palisade where Azure DevOps reaches it (service hooks deliver there)" \
   "$bin" repos settings --webhook-url "$server"
 step "managed scans for every repository: full scans of all history in batches, PR scans through webhooks" \
@@ -62,6 +71,8 @@ wait_jobs() {
 wait_jobs
 step "every repository scanned, with the managed-scan label" "$bin" repos list
 step "findings of the whole estate (secrets redacted; deleted ones are still in history)" "$bin" findings list
+step "the same findings model holds IaC, pipeline, dependency and code findings" \
+  "$bin" findings list --kind iac,dependency,code
 scan_id=$("$bin" scans list --repo Infra/terraform --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 step "the log of a scan" "$bin" scans logs "$scan_id"
 step "rescan: only objects new since the last scan are read" "$bin" repos scan --slots 2
@@ -70,9 +81,9 @@ step "statistics of the connector" "$bin" repos stats
 # A developer opens a pull request that adds a secret: ADO calls palisade's webhook, a worker scans only
 # what the PR changes, comments on the line, and sets the palisade/security status.
 echo
-echo "==> a developer pushes a branch with a key in it and opens a pull request (in the simulator)"
+echo "==> a developer pushes a branch with a key and a vulnerable lodash in it and opens a pull request (in the simulator)"
 api="$ado/_sim/orgs/contoso/projects/Web/repos/web-frontend"
-curl -sf -X POST "$api/commits" -H 'content-type: application/json' -d "{\"branch\":\"feature/cache\",\"from_branch\":\"main\",\"message\":\"Add cache settings\",\"files\":{\"config/cache.env\":\"CACHE_TTL=60\\naws_access_key_id = AKIA$(printf 'Q3EGRJ7RWHPM4N2T')\\n\"}}" >/dev/null
+curl -sf -X POST "$api/commits" -H 'content-type: application/json' -d "{\"branch\":\"feature/cache\",\"from_branch\":\"main\",\"message\":\"Add cache settings\",\"files\":{\"config/cache.env\":\"CACHE_TTL=60\\naws_access_key_id = AKIA$(printf 'Q3EGRJ7RWHPM4N2T')\\n\",\"package-lock.json\":\"{\\n  \\\"lockfileVersion\\\": 3,\\n  \\\"packages\\\": {\\n    \\\"\\\": {\\\"name\\\": \\\"web\\\"},\\n    \\\"node_modules/lodash\\\": {\\\"version\\\": \\\"4.17.20\\\"}\\n  }\\n}\\n\"}}" >/dev/null
 pr=$(curl -sf -X POST "$api/pullrequests" -H 'content-type: application/json' -d '{"source":"feature/cache","target":"main","title":"Add cache settings"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["pull_request_id"])')
 sleep 1
 wait_jobs

@@ -10,7 +10,7 @@ pub(crate) static RULE: StaticRule = StaticRule {
     name: "SQL server has no auditing",
     severity: Severity::Medium,
     framework: "terraform",
-    checkov: &["CKV_AZURE_23"],
+    checkov: &["CKV_AZURE_23", "CKV_AZURE_24"],
     description: "Without auditing, logins, permission changes and queries against the server are not recorded: data theft or tampering through a stolen account cannot be detected or reconstructed.",
     remediation: "Add an `azurerm_mssql_server_extended_auditing_policy` for the server (or the `extended_auditing_policy` block of older providers).",
     references: &["https://learn.microsoft.com/azure/azure-sql/database/auditing-overview"],
