@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
-use palisade_domain::{BlobId, ScanStatus, ScanSummary, TargetKind};
+use palisade_domain::{BlobId, FindingDetails, ScanStatus, ScanSummary, TargetKind, redact_preview};
 use palisade_report::sarif_import::{MAX_SARIF_BYTES, import_sarif};
 use serde::Serialize;
 
@@ -51,8 +51,17 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot read {}", file.display()))?;
     let key = keyfile::load_or_create(global.key_file.as_deref())?;
     let blob_of = |path: &str| blob_in(&checkout, path);
-    let imported = import_sarif(&bytes, &key, *kind, &blob_of)
+    let mut imported = import_sarif(&bytes, &key, *kind, &blob_of)
         .with_context(|| format!("cannot import {}", file.display()))?;
+    // Another tool's message may quote what it found: a secret never
+    // reaches the store in clear, whoever reported it.
+    let secrets = crate::cmd_scan::load_rules(&[])?;
+    for f in &mut imported.findings {
+        if let Some(FindingDetails::Rule(d)) = &mut f.details {
+            d.message = redact_secrets(&secrets, &d.message);
+        }
+        f.rule_name = redact_secrets(&secrets, &f.rule_name);
+    }
 
     let started = now();
     let mut summary = ScanSummary::started(
@@ -115,6 +124,29 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `text` with every secret the built-in rules find replaced by its redacted preview.
+fn redact_secrets(rules: &palisade_secrets::RuleSet, text: &str) -> String {
+    let mut matches = Vec::new();
+    rules.scan("sarif-message.txt", text.as_bytes(), &mut matches);
+    if matches.is_empty() {
+        return text.to_owned();
+    }
+    matches.sort_by_key(|m| m.secret_start);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for m in matches {
+        if m.secret_start < at {
+            continue;
+        }
+        out.extend_from_slice(&bytes[at..m.secret_start]);
+        out.extend_from_slice(redact_preview(&bytes[m.secret_start..m.secret_end]).as_bytes());
+        at = m.secret_end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The content id of `rel` in the checkout, if it is a regular file inside it.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::Env;
+use crate::{AWS_ID, Env};
 
 const OSV: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -293,6 +293,9 @@ fn sarif_import_dedups_and_keeps_triage() {
          "message": {"text": "Detected subprocess call with user input"},
          "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app.py"}, "region": {"startLine": 7}}}],
          "fingerprints": {"matchBasedId/v1": "f00d"}},
+        {"ruleId": "generic.secrets.aws", "level": "error",
+         "message": {"text": format!("AWS key {AWS_ID} committed")},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app.py"}, "region": {"startLine": 1}}}]},
         {"ruleId": "python.lang.security.dangerous-subprocess-use", "message": {"text": "gone"},
          "locations": [{"physicalLocation": {"artifactLocation": {"uri": "deleted.py"}}}]}
     ]}]});
@@ -312,8 +315,12 @@ fn sarif_import_dedups_and_keeps_triage() {
     let first: Value = serde_json::from_str(&first.stdout).expect("json");
     assert_eq!(
         (first["findings"].as_u64(), first["new"].as_u64()),
-        (Some(1), Some(1))
+        (Some(2), Some(2))
     );
+    // A secret quoted by the other tool is redacted before it is stored.
+    let quoted = env.run(&["findings", "list", "--format", "json"]);
+    assert!(!quoted.stdout.contains(AWS_ID), "{}", quoted.stdout);
+    assert!(quoted.stdout.contains("AWS key AK"), "{}", quoted.stdout);
 
     let list = env.run(&["findings", "list", "--kind", "code", "--format", "json"]);
     let findings: Value = serde_json::from_str(&list.stdout).expect("json");
