@@ -87,6 +87,9 @@ const SNIFF_BYTES: usize = 8 * 1024;
 /// it is a pipeline (`.github/workflows/`, `azure-pipelines*.yml`) or an
 /// unrendered Helm template (`{{ }}` markers: not YAML until rendered).
 pub fn framework_of(path: &str, bytes: &[u8]) -> Option<&'static str> {
+    if !may_read(path) {
+        return None;
+    }
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     if is_dockerfile_name(&lower) {
@@ -116,6 +119,15 @@ pub fn framework_of(path: &str, bytes: &[u8]) -> Option<&'static str> {
         .then_some(kubernetes::FRAMEWORK);
     }
     None
+}
+
+/// Whether [`framework_of`] may claim a file of this name, before reading it:
+/// the filter for listings (a git tree) where reading is the cost.
+pub fn may_read(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, ext)| ext);
+    is_dockerfile_name(&lower) || matches!(ext, "tf" | "json" | "yaml" | "yml")
 }
 
 fn is_dockerfile_name(lower: &str) -> bool {

@@ -38,10 +38,16 @@ const AZURE_WEAK_MARKERS: [&str; 12] = [
     "name:",
 ];
 
+/// The file name without its `.yml` / `.yaml` suffix; `None` for other files.
+pub(crate) fn yaml_stem(path: &str) -> Option<&str> {
+    let name = path.rsplit(['/', '\\']).next()?;
+    strip_suffix_ci(name, ".yml").or_else(|| strip_suffix_ci(name, ".yaml"))
+}
+
 pub(crate) fn framework_of(path: &str, bytes: &[u8]) -> Option<&'static str> {
+    let stem = yaml_stem(path)?;
     let mut parts = path.rsplit(['/', '\\']);
-    let name = parts.next()?;
-    let stem = strip_suffix_ci(name, ".yml").or_else(|| strip_suffix_ci(name, ".yaml"))?;
+    parts.next();
     let parent = parts.next();
     let grandparent = parts.clone().next();
 

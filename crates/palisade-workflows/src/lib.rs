@@ -67,6 +67,12 @@ pub fn framework_of(path: &str, bytes: &[u8]) -> Option<&'static str> {
     detect::framework_of(path, bytes)
 }
 
+/// Whether [`framework_of`] may claim a file of this name, before reading it:
+/// the filter for listings (a git tree) where reading is the cost.
+pub fn may_read(path: &str) -> bool {
+    detect::yaml_stem(path).is_some()
+}
+
 /// Runs every rule of the file's framework over it. `Ok(vec![])` for files
 /// [`framework_of`] does not claim.
 ///

@@ -89,3 +89,34 @@ fn files_not_ours_scan_to_nothing() {
             .is_empty()
     );
 }
+
+/// The name-only filter used on git tree listings passes every file the
+/// sniff claims, and only names a framework could claim.
+#[test]
+fn may_read_agrees_with_framework_of() {
+    for rule in palisade_iac::rules() {
+        assert!(palisade_iac::may_read(rule.example_path), "{}", rule.example_path);
+        for example in rule.positive {
+            assert!(
+                framework_of(rule.example_path, example.as_bytes()).is_some(),
+                "{}",
+                rule.id
+            );
+        }
+    }
+    for name in [
+        "infra/app.containerfile",
+        "Dockerfile.prod",
+        "k8s/deploy.YAML",
+        "azuredeploy.json",
+    ] {
+        assert!(palisade_iac::may_read(name), "{name}");
+    }
+    for name in ["README.md", "main.py", "Dockerfile.md", "values.toml"] {
+        assert!(!palisade_iac::may_read(name), "{name}");
+        assert!(
+            framework_of(name, b"apiVersion: v1\nkind: Pod\n").is_none(),
+            "{name}"
+        );
+    }
+}

@@ -96,3 +96,21 @@ fn scan_file_ignores_files_not_ours() {
     let found = palisade_workflows::scan_file("notes.txt", b"\xff\xfe junk").expect("not ours is Ok");
     assert!(found.is_empty());
 }
+
+/// The name-only filter used on git tree listings passes every file the
+/// sniff claims.
+#[test]
+fn may_read_agrees_with_framework_of() {
+    for rule in palisade_workflows::rules() {
+        assert!(
+            palisade_workflows::may_read(rule.example_path),
+            "{}",
+            rule.example_path
+        );
+    }
+    assert!(palisade_workflows::may_read(".github/workflows/ci.YAML"));
+    for name in ["README.md", "azure-pipelines.json", "ci.yml.bak"] {
+        assert!(!palisade_workflows::may_read(name), "{name}");
+        assert!(framework_of(name, b"trigger: [main]\nsteps:\n- script: x\n").is_none());
+    }
+}
