@@ -88,6 +88,13 @@ impl Ecosystem {
             Self::Npm | Self::Go | Self::Maven | Self::Other(_) => Cow::Borrowed(name),
         }
     }
+
+    /// `(OSV ecosystem name, normalized package name)`: the key an importer
+    /// files an advisory's packages under and a scan looks them up by, so
+    /// the two always agree.
+    pub fn package_key(&self, name: &str) -> (String, String) {
+        (self.as_osv().to_owned(), self.normalize_name(name).into_owned())
+    }
 }
 
 fn lowercase(name: &str) -> Cow<'_, str> {

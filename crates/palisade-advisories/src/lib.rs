@@ -54,7 +54,7 @@ pub use index::{AdvisoryIndex, AdvisoryMatch, MatchKind};
 pub use load::{Limits, LoadReport, load_export, read_export, read_export_with_bytes, read_zip};
 pub use record::{
     Advisory, Affected, DETAILS_MAX_BYTES, Event, OsvRecord, Package, Range, RangeKind, Withdrawn,
-    parse_record,
+    parse_record, parse_records,
 };
 pub use severity::{
     AdvisorySeverity, SeveritySource, cvss_v3_base_score, cvss_v4_score, severity_from_score,

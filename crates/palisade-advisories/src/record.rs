@@ -409,6 +409,21 @@ fn cut(s: &str, max: usize) -> String {
     out
 }
 
+/// The advisories in force among stored `records` (OSV JSON, as an importer
+/// kept them): withdrawn ones are dropped, unreadable ones returned apart.
+pub fn parse_records<'a>(records: impl IntoIterator<Item = &'a str>) -> (Vec<Advisory>, Vec<RecordError>) {
+    let mut advisories = Vec::new();
+    let mut errors = Vec::new();
+    for record in records {
+        match parse_record(record.as_bytes()) {
+            Ok(OsvRecord::Advisory(a)) => advisories.push(a),
+            Ok(OsvRecord::Withdrawn(_)) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    (advisories, errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use palisade_advisories::{Advisory, AdvisoryIndex, Limits, OsvRecord, load_export, parse_record};
+use palisade_advisories::{Advisory, AdvisoryIndex, Limits, load_export, parse_records};
 use palisade_domain::{Confidence, FindingDetails, FingerprintKey, StaticRule};
 use palisade_report::{ReportedFinding, RuleInfo};
 use palisade_scanner::{Baseline, ScanOutput, dependency_findings, manifest_packages};
@@ -46,13 +46,12 @@ pub async fn add_dependency_findings(
     let mut have_any = false;
     if let Some(store) = store {
         have_any = store.advisory_stats().await?.advisories > 0;
-        for record in store.advisories_for(&packages).await? {
-            match parse_record(record.as_bytes()) {
-                Ok(OsvRecord::Advisory(a)) => advisories.push(a),
-                Ok(OsvRecord::Withdrawn(_)) => {}
-                Err(e) => tracing::warn!("stored advisory cannot be read: {e}"),
-            }
+        let records = store.advisories_for(&packages).await?;
+        let (stored, unreadable) = parse_records(records.iter().map(String::as_str));
+        for e in unreadable {
+            tracing::warn!("stored advisory cannot be read: {e}");
         }
+        advisories.extend(stored);
     }
     if let Some(path) = export {
         let report = load_export(path, &Limits::default())

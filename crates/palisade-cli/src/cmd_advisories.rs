@@ -87,13 +87,7 @@ async fn import(store: &dyn Store, path: &std::path::Path) -> anyhow::Result<Imp
                     let packages = a
                         .affected
                         .iter()
-                        .map(|af| {
-                            let ecosystem = &af.package.ecosystem;
-                            (
-                                ecosystem.as_osv().to_owned(),
-                                ecosystem.normalize_name(&af.package.name).into_owned(),
-                            )
-                        })
+                        .map(|af| af.package.ecosystem.package_key(&af.package.name))
                         .collect();
                     // parse_record accepted the bytes as JSON, hence UTF-8.
                     let record = String::from_utf8_lossy(bytes).into_owned();

@@ -634,13 +634,9 @@ impl Engine {
             return Ok(());
         }
         let records = self.store.advisories_for(&packages).await?;
-        let mut advisories = Vec::with_capacity(records.len());
-        for record in records {
-            match palisade_advisories::parse_record(record.as_bytes()) {
-                Ok(palisade_advisories::OsvRecord::Advisory(a)) => advisories.push(a),
-                Ok(palisade_advisories::OsvRecord::Withdrawn(_)) => {}
-                Err(e) => log.warn(format!("a stored advisory cannot be read: {e}")),
-            }
+        let (advisories, unreadable) = palisade_advisories::parse_records(records.iter().map(String::as_str));
+        for e in unreadable {
+            log.warn(format!("a stored advisory cannot be read: {e}"));
         }
         let index = palisade_advisories::AdvisoryIndex::new(advisories);
         let (findings, _, _) =
