@@ -16,7 +16,7 @@ use palisade_domain::{
 use palisade_manifests::Manifest;
 
 use crate::Baseline;
-use crate::assemble::{LocationFilter, sort_findings};
+use crate::assemble::{LocationFilter, split_baselined};
 
 /// Which analyzers a scan runs.
 #[derive(Clone, Copy, Debug)]
@@ -255,23 +255,8 @@ pub(crate) fn hits_to_findings(
         });
         finding.locations.push(hit.location);
     }
-    let mut findings = Vec::new();
-    let mut baselined = Vec::new();
-    let mut suppressed = 0;
-    for (_, mut f) in by_id {
-        f.locations
-            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-        f.locations.dedup();
-        if baseline.is_some_and(|b| b.contains(&f.rule_id, &f.secret_hash)) {
-            suppressed += f.locations.len() as u64;
-            baselined.push(f);
-        } else {
-            findings.push(f);
-        }
-    }
-    sort_findings(&mut findings);
-    sort_findings(&mut baselined);
-    (findings, baselined, suppressed)
+    let a = split_baselined(by_id, baseline);
+    (a.findings, a.baselined, a.suppressed)
 }
 
 /// `(OSV ecosystem, normalized name)` of every package the manifests name:
@@ -280,11 +265,7 @@ pub fn manifest_packages(manifests: &[ManifestFile]) -> Vec<(String, String)> {
     let mut out = BTreeSet::new();
     for m in manifests {
         for dep in &m.manifest.dependencies {
-            let ecosystem = OsvEcosystem::from_osv(dep.ecosystem.as_osv());
-            out.insert((
-                ecosystem.as_osv().to_owned(),
-                ecosystem.normalize_name(&dep.name).into_owned(),
-            ));
+            out.insert(OsvEcosystem::from_osv(dep.ecosystem.as_osv()).package_key(&dep.name));
         }
     }
     out.into_iter().collect()
@@ -323,12 +304,8 @@ pub fn dependency_findings(
                     continue;
                 };
                 let severity = hit.severity();
-                let identity = format!(
-                    "{}\0{}\0{}",
-                    ecosystem.as_osv(),
-                    ecosystem.normalize_name(&dep.name),
-                    dep.version
-                );
+                let (eco, name) = ecosystem.package_key(&dep.name);
+                let identity = format!("{eco}\0{name}\0{}", dep.version);
                 let cvss = severity.and_then(|s| match &s.source {
                     palisade_advisories::SeveritySource::CvssV3(v)
                     | palisade_advisories::SeveritySource::CvssV4(v) => Some(v.clone()),
@@ -377,15 +354,8 @@ impl Analyzers<'_> {
     /// Whether some enabled file analyzer may read `path` (by name only: the
     /// cheap filter before any content is read from a tree).
     pub fn may_read(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let lower = name.to_ascii_lowercase();
         (self.dependencies && palisade_manifests::manifest_kind(path).is_some())
-            || (self.iac
-                && ([".tf", ".json", ".yaml", ".yml", ".dockerfile"]
-                    .iter()
-                    .any(|e| lower.ends_with(e))
-                    || lower.starts_with("dockerfile")
-                    || lower.starts_with("containerfile")))
+            || (self.iac && (palisade_iac::may_read(path) || palisade_workflows::may_read(path)))
             || (self.code.is_some() && palisade_sast::RuleSet::language_of(path).is_some())
     }
 }
@@ -399,11 +369,11 @@ pub fn scan_tree(
     rev: &str,
     opts: &crate::ScanOptions<'_>,
 ) -> Result<crate::ScanOutput, crate::ScanFailure> {
-    let files = repo
-        .tree_files(rev)?
-        .ok_or_else(|| palisade_git::GitError::UnknownRevision {
-            rev: rev.chars().take(200).collect(),
-        })?;
+    let unknown = || palisade_git::GitError::UnknownRevision {
+        rev: rev.chars().take(200).collect(),
+    };
+    let commit = repo.resolve_commit(rev)?.ok_or_else(unknown)?;
+    let files = repo.tree_files(&commit)?.ok_or_else(unknown)?;
     let mut paths_of: HashMap<BlobId, Vec<String>> = HashMap::new();
     let mut ids = Vec::new();
     let mut skipped_too_large = 0u64;
@@ -485,6 +455,6 @@ pub fn scan_tree(
         skipped_too_large,
         errors,
         manifests,
-        commit: repo.resolve_commit(rev)?,
+        commit: Some(commit),
     })
 }

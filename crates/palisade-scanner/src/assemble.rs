@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use palisade_domain::{Finding, FindingId, FindingKind, Location, SecretHash, redact_preview};
 
-use crate::ScanOptions;
 use crate::blobs::{Entry, Provenance};
+use crate::{Baseline, ScanOptions};
 
 /// Secrets spanning lines (PEM bodies) are compared without whitespace so
 /// CRLF and LF checkouts give one finding.
@@ -91,8 +91,19 @@ pub(crate) fn assemble(
             }
         }
     }
+    let mut assembled = split_baselined(by_id, opts.baseline);
+    assembled.suppressed += suppressed;
+    assembled
+}
+
+/// Grouped findings made ready to report, whatever their kind: locations in
+/// order (oldest commit first, then path and position) without repeats,
+/// findings the baseline lists set apart (their locations counted as
+/// suppressed), both lists in report order.
+pub(crate) fn split_baselined(by_id: HashMap<FindingId, Finding>, baseline: Option<&Baseline>) -> Assembled {
     let mut findings = Vec::new();
     let mut baselined = Vec::new();
+    let mut suppressed = 0;
     for (_, mut f) in by_id {
         f.locations.sort_by(|a, b| {
             (a.commit.as_ref().map(|c| c.date), &a.path, a.line, a.column).cmp(&(
@@ -103,10 +114,7 @@ pub(crate) fn assemble(
             ))
         });
         f.locations.dedup();
-        if opts
-            .baseline
-            .is_some_and(|b| b.contains(&f.rule_id, &f.secret_hash))
-        {
+        if baseline.is_some_and(|b| b.contains(&f.rule_id, &f.secret_hash)) {
             suppressed += f.locations.len() as u64;
             baselined.push(f);
         } else {
