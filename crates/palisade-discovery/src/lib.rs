@@ -237,6 +237,9 @@ pub async fn discover(
         id: org_id.clone(),
         name: org.as_str().to_owned(),
         url: client.base_url().as_str().trim_end_matches('/').to_owned(),
+        policies: palisade_domain::Collected::NotCollected,
+        pipeline_settings: palisade_domain::Collected::NotCollected,
+        unread: BTreeMap::new(),
     });
     run.org_listing(ResourceKind::Organization, || async { Ok(vec![org_resource]) })
         .await?;

@@ -15,6 +15,7 @@ pub(crate) fn agent_pool(p: &m::AgentPool) -> Resource {
         is_hosted: p.is_hosted,
         pool_type: p.pool_type.clone().unwrap_or_else(|| "automation".into()),
         auto_provision: p.auto_provision.unwrap_or(false),
+        auto_update: None,
     })
 }
 
@@ -34,6 +35,8 @@ pub(crate) fn project_settings(p: &m::TeamProject, s: &m::GeneralSettings) -> Re
         project_id: p.id.clone(),
         project_name: p.name.clone(),
         pipeline_settings: s.flags(),
+        unread: Default::default(),
+        advanced_security: Default::default(),
     })
 }
 
@@ -115,6 +118,7 @@ pub(crate) fn pipeline(d: &m::BuildDefinition, project_id: &str) -> Resource {
             enabled: f.enabled,
             allow_secrets: f.allow_secrets,
             allow_full_access_token: f.allow_full_access_token,
+            comment_required: None,
         }),
         queue_name: d.queue.as_ref().and_then(|q| q.name.clone()),
     })
@@ -177,6 +181,9 @@ pub(crate) fn service_connection(e: &m::ServiceEndpoint, project_id: &str) -> Re
             .iter()
             .map(|r| r.project_reference.id.clone())
             .collect(),
+        azure_scope: None,
+        scope_level: None,
+        checks: Default::default(),
     })
 }
 
@@ -211,6 +218,7 @@ pub(crate) fn environment(e: &m::EnvironmentInstance, project_id: &str) -> Resou
         id: e.id,
         name: e.name.clone(),
         project_id: project_id.to_owned(),
+        checks: Default::default(),
     })
 }
 

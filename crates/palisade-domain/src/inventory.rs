@@ -222,11 +222,52 @@ impl Resource {
     }
 }
 
+/// Data discovery tried to read: what it got, or why it could not. Posture
+/// checks turn anything but `Read` into "unknown" with the reason, never a pass.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", content = "value", rename_all = "kebab-case")]
+pub enum Collected<T> {
+    Read(T),
+    /// The call failed: missing permission, preview API not enabled, ...
+    Unreadable(String),
+    /// Not asked for (a discovery older than this field, or not applicable).
+    #[default]
+    NotCollected,
+}
+
+impl<T> Collected<T> {
+    pub fn read(&self) -> Option<&T> {
+        match self {
+            Self::Read(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Why the value is missing, for an "unknown" result; `what` names it.
+    pub fn why_missing(&self, what: &str) -> Option<String> {
+        match self {
+            Self::Read(_) => None,
+            Self::Unreadable(reason) => Some(format!("{what} could not be read: {reason}")),
+            Self::NotCollected => Some(format!("{what} was not collected by the last discovery")),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     pub id: String,
     pub name: String,
     pub url: String,
+    /// Organization policies by ADO name (`Policy.DisallowSecureShell`, ...)
+    /// to their effective value.
+    #[serde(default)]
+    pub policies: Collected<BTreeMap<String, bool>>,
+    /// Organization-level pipeline settings (`enforceJobAuthScope`, ...).
+    #[serde(default)]
+    pub pipeline_settings: Collected<BTreeMap<String, bool>>,
+    /// Organization-level listings that failed (resource kind name to reason).
+    #[serde(default)]
+    pub unread: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,7 +288,23 @@ pub struct Project {
 pub struct ProjectSettings {
     pub project_id: String,
     pub project_name: String,
+    /// Empty when unread: see `unread["project-settings"]`.
     pub pipeline_settings: BTreeMap<String, bool>,
+    /// Listings of this project's walk that failed (resource kind name, or
+    /// `project-settings`, to the reason). Checks report "unknown" for them.
+    #[serde(default)]
+    pub unread: BTreeMap<String, String>,
+    /// GitHub Advanced Security enablement per repository id.
+    #[serde(default)]
+    pub advanced_security: Collected<BTreeMap<String, AdvancedSecurity>>,
+}
+
+/// GitHub Advanced Security for Azure DevOps on one repository.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvancedSecurity {
+    pub enabled: bool,
+    /// Secret push protection.
+    pub block_pushes: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -287,6 +344,10 @@ pub struct ForkSettings {
     pub enabled: bool,
     pub allow_secrets: bool,
     pub allow_full_access_token: bool,
+    /// `isCommentRequiredForPullRequest` of the trigger: a team member must
+    /// comment before a fork's PR is built.
+    #[serde(default)]
+    pub comment_required: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +405,28 @@ pub struct ServiceConnection {
     pub is_ready: bool,
     /// Projects the connection is shared with.
     pub project_ids: Vec<String>,
+    /// The Azure scope an `azurerm` connection grants (`/subscriptions/...`,
+    /// `.../resourceGroups/...`, `/providers/Microsoft.Management/managementGroups/...`).
+    #[serde(default)]
+    pub azure_scope: Option<String>,
+    /// `data.scopeLevel`: `Subscription`, `ManagementGroup`, `AzureMLWorkspace`, ...
+    #[serde(default)]
+    pub scope_level: Option<String>,
+    /// Approvals and checks configured on the connection.
+    #[serde(default)]
+    pub checks: Collected<Vec<CheckConfiguration>>,
+}
+
+/// An approval or check on a protected resource (`pipelines/checks/configurations`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckConfiguration {
+    pub id: i64,
+    /// The check type's id (`8c6f20a7-...` is Approval).
+    pub type_id: String,
+    /// `Approval`, `Task Check`, `ExclusiveLock`, ...
+    pub type_name: String,
+    /// The type's own settings (approvers, the task a Task Check runs, ...).
+    pub settings: serde_json::Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -376,6 +459,9 @@ pub struct Environment {
     pub id: i64,
     pub name: String,
     pub project_id: String,
+    /// Approvals and checks configured on the environment.
+    #[serde(default)]
+    pub checks: Collected<Vec<CheckConfiguration>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,6 +472,9 @@ pub struct AgentPool {
     /// `automation` or `deployment`.
     pub pool_type: String,
     pub auto_provision: bool,
+    /// Agents update themselves; `None` when ADO did not say.
+    #[serde(default)]
+    pub auto_update: Option<bool>,
 }
 
 /// Which pipelines may use a protected resource.

@@ -40,7 +40,7 @@ pub use connector::{
 pub use finding::{CommitInfo, DependencyDetails, Finding, FindingDetails, Location, RuleDetails};
 pub use fingerprint::{FindingId, FindingIdError, FingerprintKey, SecretHash, redact_preview};
 pub use inventory::{
-    AgentPool, BranchPolicy, Environment, ForkSettings, Organization, Pipeline, PipelinePermission,
+    AdvancedSecurity, AgentPool, BranchPolicy, CheckConfiguration, Collected, Environment, ForkSettings, Organization, Pipeline, PipelinePermission,
     PipelineProcess, PipelineVariable, PolicyScope, Project, ProjectSettings, Repository, Resource,
     ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection, VariableGroup, VariableGroupVariable,
 };

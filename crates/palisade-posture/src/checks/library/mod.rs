@@ -1,0 +1,3 @@
+use crate::Check;
+
+pub(super) const CHECKS: &[&Check] = &[];
