@@ -100,3 +100,47 @@ pub(crate) fn not_open_to_all<T>(
     };
     out.push(item, outcome);
 }
+
+/// Whether a variable name says it holds a secret. Discovery never keeps
+/// values, so the name is the signal that a value sits in clear.
+pub(crate) fn secret_like_name(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "accesskey",
+        "access_key", "privatekey", "private_key", "connectionstring", "connection_string", "credential",
+        "clientsecret", "sastoken", "pat",
+    ];
+    let n = name.to_ascii_lowercase();
+    WORDS.iter().any(|w| {
+        if *w == "pat" || *w == "pwd" {
+            // Short words only as a whole segment: `PAT`, `ado.pat`, `db_pwd`.
+            n.split(|c: char| !c.is_ascii_alphanumeric()).any(|seg| seg == *w)
+        } else {
+            n.contains(w)
+        }
+    })
+}
+
+/// Whether a name reads as production (AzSK's list: Production, Prod, Pre-Prod, ...).
+pub(crate) fn production_like(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("prod")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for n in ["DB_PASSWORD", "apiKey", "ado.pat", "client-secret", "StorageConnectionString", "db_pwd"] {
+            assert!(secret_like_name(n), "{n}");
+        }
+        for n in ["buildConfiguration", "path", "patch", "system.debug", "tokenizerVersion2"] {
+            // `tokenizer` contains `token`: a false positive we accept but document.
+            if n == "tokenizerVersion2" {
+                assert!(secret_like_name(n));
+            } else {
+                assert!(!secret_like_name(n), "{n}");
+            }
+        }
+    }
+}
