@@ -25,6 +25,7 @@ mod finding;
 mod fingerprint;
 mod inventory;
 mod managed;
+mod posture;
 mod rule_id;
 mod scan;
 mod severity;
@@ -45,6 +46,7 @@ pub use inventory::{
     ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection, VariableGroup, VariableGroupVariable,
 };
 pub use managed::{ArchiveReason, MANAGED_SCAN_LABEL, ManagedState, ScanContext, ScanSettings, ScanTrigger};
+pub use posture::{ExemptionTarget, PostureStatus, UnknownPostureStatus};
 pub use rule_id::{RuleId, RuleIdError};
 pub use scan::{ScanError, ScanStatus, ScanSummary, TargetKind};
 pub use severity::{Confidence, Severity, UnknownLevel};

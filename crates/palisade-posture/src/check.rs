@@ -36,54 +36,7 @@ impl fmt::Debug for Check {
     }
 }
 
-/// The verdict of a check on one resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Pass,
-    Fail,
-    /// The check does not apply (no fork builds, not a production environment, ...).
-    NotApplicable,
-    /// The data the check needs could not be read or was not collected.
-    Unknown,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [Self::Pass, Self::Fail, Self::NotApplicable, Self::Unknown];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pass => "pass",
-            Self::Fail => "fail",
-            Self::NotApplicable => "not-applicable",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, UnknownStatus> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownStatus(s.to_owned()))
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownStatus(pub String);
-
-impl fmt::Display for UnknownStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown posture status {:?} (pass, fail, not-applicable, unknown)", self.0)
-    }
-}
-
-impl std::error::Error for UnknownStatus {}
+pub use palisade_domain::{PostureStatus as Status, UnknownPostureStatus as UnknownStatus};
 
 /// A status and the reason for it, in words a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@ mod advisories;
 mod inventory;
 mod jobs;
 mod managed;
+mod posture;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

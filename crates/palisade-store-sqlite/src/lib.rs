@@ -18,6 +18,7 @@ mod advisories;
 mod inventory;
 mod jobs;
 mod managed;
+mod posture;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

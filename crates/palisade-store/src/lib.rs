@@ -35,6 +35,7 @@ mod advisories;
 mod connector;
 mod jobs;
 mod managed;
+mod posture;
 #[doc(hidden)]
 pub mod rows;
 
@@ -44,6 +45,11 @@ pub use connector::{
     DiscoveryStatus, ExistingResource, ListingOutcome, ListingRow, PreparedResource, ResourceFilter,
     StoredResource, connector_not_found, kind_order_sql, listing_key, name_conflict, new_connector_id,
     org_conflict, prepare_listing, run_not_found,
+};
+pub use posture::{
+    Exemption, ExemptionAudit, NewExemption, PostureChanges, PostureEvaluation, PostureFilter,
+    PosturePlan, PostureResultRow, PostureStore, PostureTransition, ScoreRow, StoredPostureResult,
+    StoredScore, StoredState, new_posture_id, plan_posture,
 };
 pub use jobs::{
     AfterFailure, CancelSelector, DueJob, ENQUEUE_TRIES, FailOutcome, Job, JobFilter, JobId, JobQueue,
@@ -152,7 +158,7 @@ pub struct Triage {
 #[async_trait]
 /// Everything palisade keeps. The job queue ([`JobQueue`]) and managed-scan
 /// state ([`ManagedStore`]) are part of every store.
-pub trait Store: JobQueue + ManagedStore + AdvisoryStore + Send + Sync {
+pub trait Store: JobQueue + ManagedStore + AdvisoryStore + PostureStore + Send + Sync {
     /// Which backend this is, for messages (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

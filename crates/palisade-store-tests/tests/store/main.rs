@@ -11,6 +11,7 @@ mod harness;
 mod jobs;
 mod kinds;
 mod managed;
+mod posture;
 mod stories;
 
 macro_rules! story_tests {
@@ -85,4 +86,8 @@ story_tests!(
     repo_scans_lists_managed_scans_newest_first,
     kinds_share_one_table_and_close_only_their_own,
     advisories_import_incrementally,
+    posture_results_keep_their_history,
+    posture_scores_make_a_trend,
+    exemptions_expire_and_are_audited,
+    posture_records_many_results,
 );
