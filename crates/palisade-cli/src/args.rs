@@ -82,6 +82,15 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// List the discovered resources stored in the inventory.
     Inventory(InventoryArgs),
+    /// Check the configuration of the discovered estate: organization
+    /// policies, project and pipeline settings, branch policies, service
+    /// connections, variable groups, environments, agent pools.
+    ///
+    /// Evaluated after each discovery and with `posture run`. Results keep
+    /// their history (when a control started failing, when it was fixed);
+    /// failures can be exempted with a reason and an expiry. A check that
+    /// could not read its data says "unknown" and why, never "pass".
+    Posture(PostureArgs),
     /// Work with Azure DevOps through a connector: repositories, commits, pull
     /// requests, wikis and work items.
     Ado(AdoArgs),
@@ -1033,4 +1042,138 @@ pub struct SimArgs {
     /// Where bare repositories are materialized (default: a temporary folder).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PostureArgs {
+    #[command(subcommand)]
+    pub command: PostureCommand,
+}
+
+/// Output of `posture list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PostureFormat {
+    Table,
+    Json,
+    /// SARIF 2.1.0: one rule per check, results located by resource key.
+    Sarif,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostureCommand {
+    /// Evaluate every check over the inventory now.
+    Run {
+        /// Only this connector (name or id); default: every connector.
+        #[arg(long)]
+        connector: Option<String>,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// List results (failures first, most severe first).
+    ///
+    /// Exit 1 when a listed result fails and no active exemption covers it.
+    List {
+        #[arg(long)]
+        connector: Option<String>,
+        /// Only failures (same as --status fail).
+        #[arg(long)]
+        failed: bool,
+        /// Only these statuses: pass, fail, not-applicable, unknown.
+        #[arg(long, value_delimiter = ',', value_parser = parse_posture_status)]
+        status: Vec<palisade_domain::PostureStatus>,
+        /// Only these severities (comma-separated): info, low, medium, high, critical.
+        #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
+        severity: Vec<Severity>,
+        /// Only this organization or project: `ORG` or `ORG/PROJECT`, by name or id.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Only these checks (ids, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        check: Vec<String>,
+        /// Only this resource (its key, as `posture list --format json` shows).
+        #[arg(long)]
+        resource: Option<String>,
+        /// Hide failures an active exemption covers.
+        #[arg(long)]
+        hide_exempt: bool,
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+        #[arg(long, short, value_enum, default_value_t = PostureFormat::Table)]
+        format: PostureFormat,
+    },
+    /// The catalogue of checks.
+    Checks {
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// What a check looks at, why it matters, how to fix it, what it needs to read.
+    Explain {
+        /// Check id, e.g. ado.repo.fewer-than-two-reviewers.
+        id: String,
+    },
+    /// The status changes of one check on one resource.
+    History {
+        check: String,
+        /// Resource key (as `posture list --format json` shows).
+        resource: String,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Posture scores per organization and project: passed checks weighted by
+    /// severity over applicable ones (low 1, medium 3, high 6, critical 10),
+    /// with their trend.
+    Score {
+        /// Only this organization or project: `ORG` or `ORG/PROJECT`.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Evaluations per scope to show (the trend).
+        #[arg(long, default_value_t = 5)]
+        trend: u32,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Exempt a resource or a whole organization or project from a check.
+    Exempt {
+        /// Check id.
+        check: String,
+        /// One resource, by key.
+        #[arg(long, conflicts_with = "scope", required_unless_present = "scope")]
+        resource: Option<String>,
+        /// Everything in `ORG` or `ORG/PROJECT` (by name or id).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Why the failure is accepted (recorded and shown with the result).
+        #[arg(long)]
+        reason: String,
+        /// When it stops applying: a duration (30d, 12h) or a date (2027-03-31, UTC end of day).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Who accepts it; default: the OS user.
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// List exemptions (active ones unless --all), or their audit trail.
+    Exemptions {
+        /// Also expired and revoked exemptions.
+        #[arg(long)]
+        all: bool,
+        /// The audit trail of every change instead.
+        #[arg(long)]
+        audit: bool,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Revoke an exemption: the failures it covered count again.
+    Revoke {
+        /// Exemption id.
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        author: Option<String>,
+    },
+}
+
+fn parse_posture_status(s: &str) -> Result<palisade_domain::PostureStatus, String> {
+    palisade_domain::PostureStatus::parse(s).map_err(|e| e.to_string())
 }

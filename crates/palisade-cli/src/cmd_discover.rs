@@ -259,6 +259,22 @@ fn summary(runs: &[ConnectorRun]) -> anyhow::Result<String> {
         for e in &run.errors {
             writeln!(out, "    error: {e}")?;
         }
+        match &rep.posture {
+            Ok(p) => {
+                let failed: u64 = p
+                    .scores
+                    .iter()
+                    .filter(|(scope, _)| !scope.contains('/'))
+                    .map(|(_, s)| s.failed)
+                    .sum();
+                writeln!(
+                    out,
+                    "  posture: {} checks, {} results, {failed} failing ({} newly), {} fixed: `palisade posture list --failed`",
+                    p.evaluation.checks, p.evaluation.results, p.changes.newly_failing, p.changes.fixed
+                )?;
+            }
+            Err(e) => writeln!(out, "  posture: not evaluated: {e}")?,
+        }
     }
     Ok(out)
 }

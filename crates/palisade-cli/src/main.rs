@@ -13,6 +13,7 @@ mod cmd_findings;
 mod cmd_import;
 mod cmd_inventory;
 mod cmd_jobs;
+mod cmd_posture;
 mod cmd_repos;
 mod cmd_rules;
 mod cmd_scan;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         Command::Scans(args) => cmd_scans::run(&cli.global, &args),
         Command::Advisories(args) => cmd_advisories::run(&cli.global, &args),
         Command::Import(args) => cmd_import::run(&cli.global, &args),
+        Command::Posture(args) => cmd_posture::run(&cli.global, &args),
         Command::Sim(args) => cmd_sim::run(&args),
         Command::Connector(args) => cmd_connector::run(&cli.global, &args),
         Command::Discover(args) => cmd_discover::run(&cli.global, &args),

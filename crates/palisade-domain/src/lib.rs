@@ -41,9 +41,10 @@ pub use connector::{
 pub use finding::{CommitInfo, DependencyDetails, Finding, FindingDetails, Location, RuleDetails};
 pub use fingerprint::{FindingId, FindingIdError, FingerprintKey, SecretHash, redact_preview};
 pub use inventory::{
-    AdvancedSecurity, AgentPool, BranchPolicy, CheckConfiguration, Collected, Environment, ForkSettings, Organization, Pipeline, PipelinePermission,
-    PipelineProcess, PipelineVariable, PolicyScope, Project, ProjectSettings, Repository, Resource,
-    ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection, VariableGroup, VariableGroupVariable,
+    AdvancedSecurity, AgentPool, BranchPolicy, CheckConfiguration, Collected, Environment, ForkSettings,
+    Organization, Pipeline, PipelinePermission, PipelineProcess, PipelineVariable, PolicyScope, Project,
+    ProjectSettings, Repository, Resource, ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection,
+    VariableGroup, VariableGroupVariable,
 };
 pub use managed::{ArchiveReason, MANAGED_SCAN_LABEL, ManagedState, ScanContext, ScanSettings, ScanTrigger};
 pub use posture::{ExemptionTarget, PostureStatus, UnknownPostureStatus};

@@ -61,6 +61,8 @@ pub struct DiscoveryRunReport {
     pub elapsed_ms: u64,
     /// What syncing managed repositories with the new inventory changed.
     pub repos: crate::SyncReport,
+    /// The posture evaluation that followed, or why it could not run.
+    pub posture: Result<crate::PostureReport, String>,
 }
 
 struct StoreSink {
@@ -231,12 +233,19 @@ impl Engine {
         }
         // New repositories are offered (or enabled), vanished ones archived.
         let repos = self.sync_repos(&record).await?;
+        // A posture failure is reported, not a failed discovery: the
+        // inventory is stored and `palisade posture run` can evaluate later.
+        let posture = self.evaluate_posture(&record, "discovery").await.map_err(|e| {
+            tracing::warn!(error = %e, "posture evaluation after discovery failed");
+            e.to_string()
+        });
         Ok(DiscoveryRunReport {
             run: summary,
             resumed: run.resumed,
             orgs: reports,
             elapsed_ms: duration_ms(started.elapsed()),
             repos,
+            posture,
         })
     }
 

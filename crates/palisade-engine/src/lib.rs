@@ -17,6 +17,9 @@
 //!   (`jobs.rs`) leases and runs jobs: full scans (`fullscan.rs`), diff-aware
 //!   pull-request scans (`prscan.rs`) and service-hook subscriptions
 //!   (`hooks.rs`, which also receives webhook deliveries).
+//! - [`Engine::evaluate_posture`] (`posture.rs`): every posture check over a
+//!   connector's inventory after each discovery and on demand, results kept
+//!   with their history and scores.
 
 mod connectors;
 mod credentials;
@@ -25,6 +28,7 @@ mod error;
 mod fullscan;
 mod hooks;
 mod jobs;
+mod posture;
 mod prscan;
 mod repos;
 mod schedule;
@@ -44,6 +48,7 @@ pub use hooks::{
     EVENT_TYPES, WEBHOOK_SECRET_HEADER, WEBHOOK_USER, WebhookAuth, WebhookError, WebhookOutcome,
 };
 pub use jobs::{JobSpec, WorkerOptions, WorkerReport, default_worker_name};
+pub use posture::{PostureReport, exempted};
 pub use prscan::{STATUS_GENRE, STATUS_NAME};
 pub use repos::{EnableReport, InventoryRepo, RepoSelector, SyncReport, plan_enable, plan_sync, repo_target};
 pub use schedule::{BatchReport, ScheduleReport};

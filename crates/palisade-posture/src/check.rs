@@ -25,14 +25,16 @@ pub struct Check {
     pub permissions: &'static str,
     /// The Defender for Cloud recommendation it implements, if any.
     pub defender: Option<&'static str>,
-    /// AzSK ADO Scanner controls it covers.
+    /// `AzSK` ADO Scanner controls it covers.
     pub azsk: &'static [&'static str],
     pub evaluate: fn(&crate::Inventory, &mut Results),
 }
 
 impl fmt::Debug for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Check").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Check")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,16 +49,28 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn pass(reason: impl Into<String>) -> Self {
-        Self { status: Status::Pass, reason: reason.into() }
+        Self {
+            status: Status::Pass,
+            reason: reason.into(),
+        }
     }
     pub fn fail(reason: impl Into<String>) -> Self {
-        Self { status: Status::Fail, reason: reason.into() }
+        Self {
+            status: Status::Fail,
+            reason: reason.into(),
+        }
     }
     pub fn not_applicable(reason: impl Into<String>) -> Self {
-        Self { status: Status::NotApplicable, reason: reason.into() }
+        Self {
+            status: Status::NotApplicable,
+            reason: reason.into(),
+        }
     }
     pub fn unknown(reason: impl Into<String>) -> Self {
-        Self { status: Status::Unknown, reason: reason.into() }
+        Self {
+            status: Status::Unknown,
+            reason: reason.into(),
+        }
     }
     /// Pass or fail by a condition that must hold.
     pub fn require(ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> Self {
@@ -89,7 +103,7 @@ impl CheckResult {
 }
 
 /// Where checks put their results.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Results {
     current: Option<&'static Check>,
     out: Vec<CheckResult>,

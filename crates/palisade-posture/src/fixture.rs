@@ -231,7 +231,12 @@ pub fn agent_pool(id: i64, name: &str) -> AgentPool {
     }
 }
 
-pub fn permission(project_id: &str, resource_type: &str, resource_id: &str, all: Option<bool>) -> PipelinePermission {
+pub fn permission(
+    project_id: &str,
+    resource_type: &str,
+    resource_id: &str,
+    all: Option<bool>,
+) -> PipelinePermission {
     PipelinePermission {
         project_id: project_id.into(),
         resource_type: resource_type.into(),
@@ -242,7 +247,7 @@ pub fn permission(project_id: &str, resource_type: &str, resource_id: &str, all:
 }
 
 /// Resources of one organization, keyed as discovery keys them.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Estate {
     resources: Vec<Resource>,
 }
@@ -256,12 +261,14 @@ impl Estate {
             .with(Resource::ProjectSettings(settings(PROJECT)))
     }
 
+    #[must_use]
     pub fn with(mut self, r: Resource) -> Self {
         self.resources.push(r);
         self
     }
 
     /// Applies `f` to every resource (to make data unreadable, ...).
+    #[must_use]
     pub fn map(mut self, f: impl Fn(&mut Resource)) -> Self {
         self.resources.iter_mut().for_each(f);
         self
@@ -291,11 +298,36 @@ impl Estate {
             .with(Resource::SecureFile(secure_file("f1", PROJECT)))
             .with(Resource::Environment(environment(1, PROJECT, "production")))
             .with(Resource::AgentPool(agent_pool(1, "Default")))
-            .with(Resource::PipelinePermission(permission(PROJECT, "endpoint", "s1", Some(false))))
-            .with(Resource::PipelinePermission(permission(PROJECT, "variablegroup", "1", Some(false))))
-            .with(Resource::PipelinePermission(permission(PROJECT, "securefile", "f1", Some(false))))
-            .with(Resource::PipelinePermission(permission(PROJECT, "environment", "1", Some(false))))
-            .with(Resource::PipelinePermission(permission(PROJECT, "queue", "1", Some(false))))
+            .with(Resource::PipelinePermission(permission(
+                PROJECT,
+                "endpoint",
+                "s1",
+                Some(false),
+            )))
+            .with(Resource::PipelinePermission(permission(
+                PROJECT,
+                "variablegroup",
+                "1",
+                Some(false),
+            )))
+            .with(Resource::PipelinePermission(permission(
+                PROJECT,
+                "securefile",
+                "f1",
+                Some(false),
+            )))
+            .with(Resource::PipelinePermission(permission(
+                PROJECT,
+                "environment",
+                "1",
+                Some(false),
+            )))
+            .with(Resource::PipelinePermission(permission(
+                PROJECT,
+                "queue",
+                "1",
+                Some(false),
+            )))
             .with(Resource::PipelinePermission(permission(
                 PROJECT,
                 "repository",
@@ -333,7 +365,8 @@ impl Estate {
             .retain_kinds(|k| {
                 !matches!(
                     k,
-                    palisade_domain::ResourceKind::PipelinePermission | palisade_domain::ResourceKind::BranchPolicy
+                    palisade_domain::ResourceKind::PipelinePermission
+                        | palisade_domain::ResourceKind::BranchPolicy
                 )
             })
     }

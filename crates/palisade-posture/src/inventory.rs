@@ -10,6 +10,7 @@ use palisade_domain::{
 };
 
 /// A resource as a check sees it: its value and where it lives.
+#[derive(Debug)]
 pub struct Item<'a, T> {
     pub key: &'a ResourceKey,
     pub kind: ResourceKind,
@@ -43,6 +44,14 @@ pub struct Inventory {
     pools: HashMap<(String, String), usize>,
 }
 
+impl std::fmt::Debug for Inventory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inventory")
+            .field("resources", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
 fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
 }
@@ -50,10 +59,11 @@ fn lower(s: &str) -> String {
 macro_rules! lister {
     ($fn:ident, $variant:ident, $ty:ty) => {
         pub fn $fn(&self) -> impl Iterator<Item = Item<'_, $ty>> {
-            self.of(ResourceKind::$variant).filter_map(|e| match &e.resource {
-                Resource::$variant(v) => Some(Self::item(e, v)),
-                _ => None,
-            })
+            self.of(ResourceKind::$variant)
+                .filter_map(|e| match &e.resource {
+                    Resource::$variant(v) => Some(Self::item(e, v)),
+                    _ => None,
+                })
         }
     };
 }
@@ -73,10 +83,12 @@ impl Inventory {
                     inv.orgs.insert(org_id.clone(), idx);
                 }
                 Resource::Project(_) => {
-                    inv.projects.insert((org_id.clone(), project.clone().unwrap_or_default()), idx);
+                    inv.projects
+                        .insert((org_id.clone(), project.clone().unwrap_or_default()), idx);
                 }
                 Resource::ProjectSettings(_) => {
-                    inv.settings.insert((org_id.clone(), project.clone().unwrap_or_default()), idx);
+                    inv.settings
+                        .insert((org_id.clone(), project.clone().unwrap_or_default()), idx);
                 }
                 Resource::PipelinePermission(p) => {
                     inv.permissions.insert(
@@ -100,7 +112,11 @@ impl Inventory {
                 }
                 _ => {}
             }
-            inv.entries.push(Entry { key, org_id, resource });
+            inv.entries.push(Entry {
+                key,
+                org_id,
+                resource,
+            });
         }
         inv
     }
@@ -143,6 +159,7 @@ impl Inventory {
     lister!(secure_files, SecureFile, SecureFile);
     lister!(environments, Environment, Environment);
     lister!(agent_pools, AgentPool, AgentPool);
+    lister!(pipeline_permissions, PipelinePermission, PipelinePermission);
 
     pub fn organization(&self, org_id: &str) -> Option<&Organization> {
         match &self.entries[*self.orgs.get(&lower(org_id))?].resource {
@@ -201,7 +218,12 @@ impl Inventory {
         resource_type: &str,
         resource_id: &str,
     ) -> Result<&PipelinePermission, String> {
-        let key = (lower(org_id), lower(project_id), lower(resource_type), lower(resource_id));
+        let key = (
+            lower(org_id),
+            lower(project_id),
+            lower(resource_type),
+            lower(resource_id),
+        );
         if let Some(&i) = self.permissions.get(&key)
             && let Resource::PipelinePermission(p) = &self.entries[i].resource
         {

@@ -10,6 +10,7 @@
 //! unless the caller put it in [`Finding::secret`] (`--show-secrets`).
 
 pub mod json;
+pub mod posture_sarif;
 pub mod sarif;
 pub mod sarif_import;
 pub mod table;

@@ -112,7 +112,10 @@ impl PostureStore for SqliteStore {
         .map_err(db_err)?
         {
             stored.insert(
-                (get::<String>(&row, "check_id")?, get::<String>(&row, "resource_key")?),
+                (
+                    get::<String>(&row, "check_id")?,
+                    get::<String>(&row, "resource_key")?,
+                ),
                 StoredState {
                     status: status_of(&row, "status")?,
                     reason: get(&row, "reason")?,
@@ -195,12 +198,22 @@ impl PostureStore for SqliteStore {
             .insert
             .iter()
             .chain(&plan.status_changed)
-            .map(|r| (r.check_id.as_str(), r.resource.as_str(), Some(r.status.as_str()), r.reason.as_str()))
-            .chain(
-                plan.remove
-                    .iter()
-                    .map(|(c, k)| (c.as_str(), k.as_str(), None, "the resource is no longer in the inventory")),
-            )
+            .map(|r| {
+                (
+                    r.check_id.as_str(),
+                    r.resource.as_str(),
+                    Some(r.status.as_str()),
+                    r.reason.as_str(),
+                )
+            })
+            .chain(plan.remove.iter().map(|(c, k)| {
+                (
+                    c.as_str(),
+                    k.as_str(),
+                    None,
+                    "the resource is no longer in the inventory",
+                )
+            }))
             .collect::<Vec<_>>();
         for chunk in transitions.chunks(INSERT_CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -282,7 +295,8 @@ impl PostureStore for SqliteStore {
             q.push(" AND org_id = ").push_bind(o.to_ascii_lowercase());
         }
         if let Some(p) = &filter.project_id {
-            q.push(" AND lower(project_id) = ").push_bind(p.to_ascii_lowercase());
+            q.push(" AND lower(project_id) = ")
+                .push_bind(p.to_ascii_lowercase());
         }
         if let Some(r) = &filter.resource {
             q.push(" AND resource_key = ").push_bind(r.as_str().to_owned());
@@ -305,7 +319,11 @@ impl PostureStore for SqliteStore {
             .collect()
     }
 
-    async fn posture_history(&self, check_id: &str, resource: &ResourceKey) -> Result<Vec<PostureTransition>> {
+    async fn posture_history(
+        &self,
+        check_id: &str,
+        resource: &ResourceKey,
+    ) -> Result<Vec<PostureTransition>> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         sqlx::query(
             "SELECT at, status, reason, evaluation_id FROM posture_history \
@@ -331,7 +349,11 @@ impl PostureStore for SqliteStore {
         .collect()
     }
 
-    async fn posture_evaluations(&self, connector: Option<&ConnectorId>, limit: u32) -> Result<Vec<PostureEvaluation>> {
+    async fn posture_evaluations(
+        &self,
+        connector: Option<&ConnectorId>,
+        limit: u32,
+    ) -> Result<Vec<PostureEvaluation>> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         sqlx::query(
             "SELECT * FROM posture_evaluations WHERE ($1 IS NULL OR connector_id = $1) \
@@ -407,7 +429,13 @@ impl PostureStore for SqliteStore {
         Ok(created)
     }
 
-    async fn revoke_exemption(&self, id: &str, actor: &str, reason: &str, at: Timestamp) -> Result<Exemption> {
+    async fn revoke_exemption(
+        &self,
+        id: &str,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<Exemption> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
         let Some(row) = sqlx::query("SELECT * FROM posture_exemptions WHERE id = $1")
             .bind(id)

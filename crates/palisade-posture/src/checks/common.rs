@@ -30,7 +30,11 @@ pub(crate) fn org_policy(inv: &Inventory, out: &mut Results, s: &Setting) {
     for org in inv.organizations() {
         let outcome = match &org.value.policies {
             Collected::Read(map) => judge(map, s, "the organization's policies"),
-            other => Outcome::unknown(other.why_missing("the organization's policies").unwrap_or_default()),
+            other => Outcome::unknown(
+                other
+                    .why_missing("the organization's policies")
+                    .unwrap_or_default(),
+            ),
         };
         out.push(&org, outcome);
     }
@@ -69,7 +73,9 @@ pub(crate) fn project_setting(inv: &Inventory, out: &mut Results, s: &Setting) {
             match inv.readable(p.org_id, &p.value.id, "project-settings") {
                 Err(why) => Outcome::unknown(why),
                 Ok(()) => match inv.project_settings(p.org_id, &p.value.id) {
-                    Some(settings) => judge(&settings.pipeline_settings, s, "the project's pipeline settings"),
+                    Some(settings) => {
+                        judge(&settings.pipeline_settings, s, "the project's pipeline settings")
+                    }
                     None => Outcome::unknown("the project's pipeline settings were not collected"),
                 },
             }
@@ -105,9 +111,24 @@ pub(crate) fn not_open_to_all<T>(
 /// values, so the name is the signal that a value sits in clear.
 pub(crate) fn secret_like_name(name: &str) -> bool {
     const WORDS: &[&str] = &[
-        "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "accesskey",
-        "access_key", "privatekey", "private_key", "connectionstring", "connection_string", "credential",
-        "clientsecret", "sastoken", "pat",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "accesskey",
+        "access_key",
+        "privatekey",
+        "private_key",
+        "connectionstring",
+        "connection_string",
+        "credential",
+        "clientsecret",
+        "sastoken",
+        "pat",
     ];
     let n = name.to_ascii_lowercase();
     WORDS.iter().any(|w| {
@@ -120,7 +141,7 @@ pub(crate) fn secret_like_name(name: &str) -> bool {
     })
 }
 
-/// Whether a name reads as production (AzSK's list: Production, Prod, Pre-Prod, ...).
+/// Whether a name reads as production (`AzSK`'s list: Production, Prod, Pre-Prod, ...).
 pub(crate) fn production_like(name: &str) -> bool {
     name.to_ascii_lowercase().contains("prod")
 }
@@ -131,10 +152,23 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for n in ["DB_PASSWORD", "apiKey", "ado.pat", "client-secret", "StorageConnectionString", "db_pwd"] {
+        for n in [
+            "DB_PASSWORD",
+            "apiKey",
+            "ado.pat",
+            "client-secret",
+            "StorageConnectionString",
+            "db_pwd",
+        ] {
             assert!(secret_like_name(n), "{n}");
         }
-        for n in ["buildConfiguration", "path", "patch", "system.debug", "tokenizerVersion2"] {
+        for n in [
+            "buildConfiguration",
+            "path",
+            "patch",
+            "system.debug",
+            "tokenizerVersion2",
+        ] {
             // `tokenizer` contains `token`: a false positive we accept but document.
             if n == "tokenizerVersion2" {
                 assert!(secret_like_name(n));

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use crate::Check;
 
+pub(crate) mod approvals;
 pub(crate) mod common;
 mod connection;
 mod environment;

@@ -10,11 +10,16 @@ fn ids_are_unique_and_well_formed() {
         assert!(seen.insert(c.id), "duplicate id {}", c.id);
         assert!(c.id.starts_with("ado."), "{}: ids start with the platform", c.id);
         assert!(
-            c.id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '.' || ch == '-'),
+            c.id.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '.' || ch == '-'),
             "{}: lowercase, digits, dots and hyphens only",
             c.id
         );
-        assert!(!c.title.is_empty() && !c.rationale.is_empty() && !c.permissions.is_empty(), "{}", c.id);
+        assert!(
+            !c.title.is_empty() && !c.rationale.is_empty() && !c.permissions.is_empty(),
+            "{}",
+            c.id
+        );
         assert!(!c.remediation.is_empty(), "{}: remediation steps", c.id);
         assert!(!c.references.is_empty(), "{}: references", c.id);
         for r in c.references {
@@ -30,9 +35,20 @@ fn every_check_says_unknown_when_its_data_is_unreadable() {
     let inv = Estate::unreadable().inventory();
     for check in all() {
         let results = evaluate_checks(&inv, &[check]);
-        assert!(!results.is_empty(), "{}: no result on an estate with every kind", check.id);
+        assert!(
+            !results.is_empty(),
+            "{}: no result on an estate with every kind",
+            check.id
+        );
         for r in &results {
-            assert_ne!(r.status, Status::Pass, "{} passed {} without data: {}", check.id, r.resource, r.reason);
+            assert_ne!(
+                r.status,
+                Status::Pass,
+                "{} passed {} without data: {}",
+                check.id,
+                r.resource,
+                r.reason
+            );
             if r.status == Status::Unknown {
                 assert!(r.reason.len() > 10, "{}: unknown needs a reason", check.id);
             }

@@ -273,3 +273,55 @@ fn uris() {
     assert_eq!(sarif::file_uri_dir(r"\\?\C:\work"), "file:///C:/work/");
     assert_eq!(sarif::relative_uri("a b/#c?.txt"), "a%20b/%23c%3F.txt");
 }
+
+/// Posture results in SARIF validate against the official schema, every
+/// status maps to a result kind, and exempted failures are suppressed.
+#[test]
+fn posture_log_is_valid_sarif() {
+    use palisade_domain::PostureStatus;
+    use palisade_report::posture_sarif::{PostureLogResult, PostureRule, to_sarif};
+
+    let rules = vec![PostureRule {
+        id: "ado.repo.fewer-than-two-reviewers".into(),
+        title: "Repositories should require two reviewers".into(),
+        severity: palisade_domain::Severity::High,
+        rationale: "One person can merge to the default branch.".into(),
+        remediation: vec![
+            "Add a minimum reviewers policy".into(),
+            "Set the count to 2".into(),
+        ],
+        references: vec!["https://learn.microsoft.com/azure/devops/repos/git/branch-policies".into()],
+    }];
+    let result = |status, exemption: Option<&str>| PostureLogResult {
+        check: "ado.repo.fewer-than-two-reviewers".into(),
+        severity: palisade_domain::Severity::High,
+        resource_key: "org/repository/r1".into(),
+        resource_name: "web <script>".into(),
+        resource_kind: "repository".into(),
+        status,
+        reason: "no minimum reviewers policy".into(),
+        exemption: exemption.map(str::to_owned),
+    };
+    let results = vec![
+        result(PostureStatus::Fail, None),
+        result(PostureStatus::Fail, Some("sandbox")),
+        result(PostureStatus::Pass, None),
+        result(PostureStatus::NotApplicable, None),
+        result(PostureStatus::Unknown, None),
+    ];
+    let doc = to_sarif(&rules, &results);
+    assert_valid(&doc);
+    let kinds: Vec<&str> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["fail", "fail", "pass", "notApplicable", "review"]);
+    assert_eq!(doc["runs"][0]["results"][0]["level"], "error");
+    assert_eq!(doc["runs"][0]["results"][2]["level"], "none");
+    assert_eq!(
+        doc["runs"][0]["results"][1]["suppressions"][0]["status"],
+        "accepted"
+    );
+}

@@ -3,8 +3,8 @@
 
 use palisade_domain::{ExemptionTarget, PostureStatus, ResourceKey, ResourceKind, Severity};
 use palisade_store::{
-    NewExemption, PostureEvaluation, PostureFilter, PostureResultRow, PostureStore, ScoreRow, Store, StoreError,
-    new_connector_id, new_posture_id,
+    NewExemption, PostureEvaluation, PostureFilter, PostureResultRow, PostureStore, ScoreRow, Store,
+    StoreError, new_connector_id, new_posture_id,
 };
 
 use crate::fixtures::{minutes, pat_connector};
@@ -38,7 +38,12 @@ fn evaluation(connector: &palisade_store::ConnectorId, minute: i64) -> PostureEv
 async fn connector<S: Store>(store: &S) -> palisade_store::ConnectorId {
     let id = new_connector_id();
     store
-        .create_connector(&id, &pat_connector("posture", "contoso"), Some(b"sealed"), minutes(0))
+        .create_connector(
+            &id,
+            &pat_connector("posture", "contoso"),
+            Some(b"sealed"),
+            minutes(0),
+        )
         .await
         .expect("create connector");
     id
@@ -56,11 +61,17 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
         row(two_reviewers, "r1", PostureStatus::Pass),
         row(two_reviewers, "r2", PostureStatus::Fail),
     ];
-    let changes = store.record_posture(&evaluation(&c, 1), &first, &[]).await.unwrap();
+    let changes = store
+        .record_posture(&evaluation(&c, 1), &first, &[])
+        .await
+        .unwrap();
     assert_eq!((changes.added, changes.newly_failing), (2, 1));
 
     // Same results again: nothing changes.
-    let changes = store.record_posture(&evaluation(&c, 2), &first, &[]).await.unwrap();
+    let changes = store
+        .record_posture(&evaluation(&c, 2), &first, &[])
+        .await
+        .unwrap();
     assert_eq!((changes.added, changes.changed, changes.unchanged), (0, 0, 2));
 
     // r1 starts failing, r2 is fixed.
@@ -68,7 +79,10 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
         row(two_reviewers, "r1", PostureStatus::Fail),
         row(two_reviewers, "r2", PostureStatus::Pass),
     ];
-    let changes = store.record_posture(&evaluation(&c, 3), &second, &[]).await.unwrap();
+    let changes = store
+        .record_posture(&evaluation(&c, 3), &second, &[])
+        .await
+        .unwrap();
     assert_eq!((changes.changed, changes.newly_failing, changes.fixed), (2, 1, 1));
 
     let r1 = ResourceKey::from_stored("org1/repository/r1".into());
@@ -76,7 +90,10 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
     let statuses: Vec<_> = history.iter().map(|t| (t.at, t.status)).collect();
     assert_eq!(
         statuses,
-        [(minutes(1), Some(PostureStatus::Pass)), (minutes(3), Some(PostureStatus::Fail))]
+        [
+            (minutes(1), Some(PostureStatus::Pass)),
+            (minutes(3), Some(PostureStatus::Fail))
+        ]
     );
 
     let failing = store
@@ -88,7 +105,11 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
         .unwrap();
     assert_eq!(failing.len(), 1);
     assert_eq!(failing[0].row.resource, r1);
-    assert_eq!(failing[0].status_since, minutes(3), "failing since the evaluation that saw it fail");
+    assert_eq!(
+        failing[0].status_since,
+        minutes(3),
+        "failing since the evaluation that saw it fail"
+    );
     assert_eq!(failing[0].first_seen_at, minutes(1));
 
     // r2 leaves the inventory.
@@ -184,7 +205,9 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
         .create_exemption(
             &NewExemption {
                 check_id: check.into(),
-                target: ExemptionTarget::Resource(ResourceKey::from_stored("org1/service-connection/s9".into())),
+                target: ExemptionTarget::Resource(ResourceKey::from_stored(
+                    "org1/service-connection/s9".into(),
+                )),
                 reason: "break-glass connection, reviewed quarterly".into(),
                 author: "bob".into(),
                 expires_at: None,
@@ -195,13 +218,19 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
         .unwrap();
     let key = ResourceKey::from_stored("org1/service-connection/s1".into());
     assert!(scoped.covers(check, &key, "org1/p1", minutes(30)));
-    assert!(!scoped.covers(check, &key, "org1/p1", minutes(61)), "expired on its own");
+    assert!(
+        !scoped.covers(check, &key, "org1/p1", minutes(61)),
+        "expired on its own"
+    );
     assert!(!scoped.covers("ado.other", &key, "org1/p1", minutes(30)));
 
     let active = store.list_exemptions(false, minutes(30)).await.unwrap();
     assert_eq!(active.len(), 2);
     let active = store.list_exemptions(false, minutes(61)).await.unwrap();
-    assert_eq!(active.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [forever.id.as_str()]);
+    assert_eq!(
+        active.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        [forever.id.as_str()]
+    );
 
     let revoked = store
         .revoke_exemption(&forever.id, "carol", "connection now restricted", minutes(70))
@@ -210,7 +239,9 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
     assert_eq!(revoked.revoked_by.as_deref(), Some("carol"));
     assert!(!revoked.is_active(minutes(71)));
     assert!(matches!(
-        store.revoke_exemption(&forever.id, "carol", "again", minutes(71)).await,
+        store
+            .revoke_exemption(&forever.id, "carol", "again", minutes(71))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
@@ -219,12 +250,24 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
             .await,
         Err(StoreError::NotFound(_))
     ));
-    assert!(store.list_exemptions(false, minutes(71)).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_exemptions(false, minutes(71))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.list_exemptions(true, minutes(71)).await.unwrap().len(), 2);
 
     let audit = store.exemption_audit(None).await.unwrap();
-    let trail: Vec<_> = audit.iter().map(|a| (a.action.as_str(), a.actor.as_str())).collect();
-    assert_eq!(trail, [("created", "alice"), ("created", "bob"), ("revoked", "carol")]);
+    let trail: Vec<_> = audit
+        .iter()
+        .map(|a| (a.action.as_str(), a.actor.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [("created", "alice"), ("created", "bob"), ("revoked", "carol")]
+    );
     assert_eq!(store.exemption_audit(Some(&forever.id)).await.unwrap().len(), 2);
 
     // Bad input is refused by the schema, not stored.
@@ -248,14 +291,26 @@ pub async fn posture_records_many_results<H: Harness>(h: &H) {
     let store = h.open().await;
     let c = connector(&store).await;
     let rows: Vec<_> = (0..10_000)
-        .map(|i| row("ado.repo.no-build-validation", &format!("r{i}"), PostureStatus::Fail))
+        .map(|i| {
+            row(
+                "ado.repo.no-build-validation",
+                &format!("r{i}"),
+                PostureStatus::Fail,
+            )
+        })
         .collect();
-    let changes = store.record_posture(&evaluation(&c, 1), &rows, &[]).await.unwrap();
+    let changes = store
+        .record_posture(&evaluation(&c, 1), &rows, &[])
+        .await
+        .unwrap();
     assert_eq!(changes.added, 10_000);
     let mut fixed = rows.clone();
     for r in fixed.iter_mut().take(100) {
         r.status = PostureStatus::Pass;
     }
-    let changes = store.record_posture(&evaluation(&c, 2), &fixed, &[]).await.unwrap();
+    let changes = store
+        .record_posture(&evaluation(&c, 2), &fixed, &[])
+        .await
+        .unwrap();
     assert_eq!((changes.fixed, changes.unchanged), (100, 9_900));
 }

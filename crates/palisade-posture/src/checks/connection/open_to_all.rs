@@ -39,7 +39,7 @@ mod tests {
     use crate::fixture::*;
     use crate::{Status, evaluate_checks};
 
-    fn run(estate: Estate) -> Vec<Status> {
+    fn run(estate: &Estate) -> Vec<Status> {
         evaluate_checks(&estate.inventory(), &[&super::CHECK])
             .into_iter()
             .map(|r| r.status)
@@ -49,23 +49,25 @@ mod tests {
     fn with_permission(all: Option<bool>) -> Estate {
         Estate::new()
             .with(Resource::ServiceConnection(service_connection("s1", PROJECT)))
-            .with(Resource::PipelinePermission(permission(PROJECT, "endpoint", "s1", all)))
+            .with(Resource::PipelinePermission(permission(
+                PROJECT, "endpoint", "s1", all,
+            )))
     }
 
     #[test]
     fn restricted_connection_passes() {
-        assert_eq!(run(with_permission(Some(false))), [Status::Pass]);
-        assert_eq!(run(with_permission(None)), [Status::Pass]);
+        assert_eq!(run(&with_permission(Some(false))), [Status::Pass]);
+        assert_eq!(run(&with_permission(None)), [Status::Pass]);
     }
 
     #[test]
     fn connection_open_to_all_fails() {
-        assert_eq!(run(with_permission(Some(true))), [Status::Fail]);
+        assert_eq!(run(&with_permission(Some(true))), [Status::Fail]);
     }
 
     #[test]
     fn unread_permissions_are_unknown() {
         let estate = Estate::unreadable();
-        assert_eq!(run(estate), [Status::Unknown]);
+        assert_eq!(run(&estate), [Status::Unknown]);
     }
 }

@@ -1,3 +1,65 @@
-use crate::Check;
+//! Deployment environments: who may deploy to them and what a run must pass first.
 
-pub(super) const CHECKS: &[&Check] = &[];
+use palisade_domain::CheckConfiguration;
+
+use crate::checks::common::production_like;
+use crate::{Check, Inventory, Outcome, Results};
+
+mod open_to_all;
+mod production_without_approval;
+mod production_without_branch_control;
+
+pub(super) const CHECKS: &[&Check] = &[
+    &open_to_all::CHECK,
+    &production_without_approval::CHECK,
+    &production_without_branch_control::CHECK,
+];
+
+/// Requires, of every production-named environment, a configured check that
+/// `has` recognizes; other environments are not applicable.
+pub(super) fn production_requires(
+    inv: &Inventory,
+    out: &mut Results,
+    has: fn(&[CheckConfiguration]) -> bool,
+    pass: &str,
+    fail: &str,
+) {
+    for e in inv.environments() {
+        let outcome = if production_like(&e.value.name) {
+            match e.value.checks.read() {
+                Some(checks) => Outcome::require(has(checks), pass, fail),
+                None => Outcome::unknown(
+                    e.value
+                        .checks
+                        .why_missing("the environment's approvals and checks")
+                        .unwrap_or_default(),
+                ),
+            }
+        } else {
+            Outcome::not_applicable("the environment is not named like a production environment")
+        };
+        out.push(&e, outcome);
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    use palisade_domain::{CheckConfiguration, Collected, Resource};
+
+    use crate::fixture::{Estate, PROJECT, environment};
+    use crate::{Check, Status, evaluate_checks};
+
+    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
+        evaluate_checks(&estate.inventory(), &[check])
+            .into_iter()
+            .map(|r| r.status)
+            .collect()
+    }
+
+    /// An environment named `name` with `checks` configured on it.
+    pub(crate) fn with_environment(name: &str, checks: Collected<Vec<CheckConfiguration>>) -> Estate {
+        let mut e = environment(1, PROJECT, name);
+        e.checks = checks;
+        Estate::new().with(Resource::Environment(e))
+    }
+}

@@ -1,3 +1,143 @@
-use crate::Check;
+//! Organization policies and organization-level pipeline settings.
+//!
+//! The pipeline settings are the same flags as a project's
+//! `build/generalsettings`: their [`Setting`]s live here and the project
+//! checks reuse them.
 
-pub(super) const CHECKS: &[&Check] = &[];
+use crate::Check;
+use crate::checks::common::Setting;
+
+mod audit_log_off;
+mod classic_pipeline_creation_enabled;
+mod conditional_access_off;
+mod external_package_protection_off;
+mod guest_access_allowed;
+mod job_scope_not_limited;
+mod oauth_apps_allowed;
+mod public_projects_allowed;
+mod referenced_repos_not_protected;
+mod release_job_scope_not_limited;
+mod request_access_on;
+mod settable_variables_unrestricted;
+mod shell_task_arguments_unchecked;
+mod ssh_allowed;
+mod status_badges_public;
+mod team_admin_invites;
+
+pub(super) const CHECKS: &[&Check] = &[
+    &public_projects_allowed::CHECK,
+    &guest_access_allowed::CHECK,
+    &oauth_apps_allowed::CHECK,
+    &ssh_allowed::CHECK,
+    &conditional_access_off::CHECK,
+    &team_admin_invites::CHECK,
+    &request_access_on::CHECK,
+    &external_package_protection_off::CHECK,
+    &audit_log_off::CHECK,
+    &job_scope_not_limited::CHECK,
+    &release_job_scope_not_limited::CHECK,
+    &referenced_repos_not_protected::CHECK,
+    &settable_variables_unrestricted::CHECK,
+    &classic_pipeline_creation_enabled::CHECK,
+    &status_badges_public::CHECK,
+    &shell_task_arguments_unchecked::CHECK,
+];
+
+pub(crate) const JOB_AUTH_SCOPE: Setting = Setting {
+    name: "enforceJobAuthScope",
+    secure: true,
+    pass: "job access tokens of non-release pipelines are scoped to the pipeline's own project",
+    fail: "job access tokens of non-release pipelines are scoped to the whole collection: a pipeline \
+        can read and push to the repositories of every project",
+};
+
+pub(crate) const JOB_AUTH_SCOPE_FOR_RELEASES: Setting = Setting {
+    name: "enforceJobAuthScopeForReleases",
+    secure: true,
+    pass: "job access tokens of classic release pipelines are scoped to the release's own project",
+    fail: "job access tokens of classic release pipelines are scoped to the whole collection: a \
+        release can reach the repositories and pipelines of every project",
+};
+
+pub(crate) const REFERENCED_REPO_SCOPED_TOKEN: Setting = Setting {
+    name: "enforceReferencedRepoScopedToken",
+    secure: true,
+    pass: "YAML pipeline tokens reach only the repositories the pipeline references",
+    fail: "\"Protect access to repositories in YAML pipelines\" is off: a YAML pipeline's token can \
+        read every repository in scope, not only those it checks out",
+};
+
+pub(crate) const SETTABLE_VARIABLES: Setting = Setting {
+    name: "enforceSettableVar",
+    secure: true,
+    pass: "only variables marked settable at queue time can be set when a run is queued",
+    fail: "anyone who can queue a run can set any variable, overriding values the pipeline relies on",
+};
+
+pub(crate) const CLASSIC_PIPELINE_CREATION: Setting = Setting {
+    name: "disableClassicPipelineCreation",
+    secure: true,
+    pass: "new classic build and release pipelines cannot be created",
+    fail: "classic build and release pipelines can still be created: they are edited in the web UI, \
+        outside code review and version control",
+};
+
+pub(crate) const PRIVATE_STATUS_BADGES: Setting = Setting {
+    name: "statusBadgesArePrivate",
+    secure: true,
+    pass: "status badges need a signed-in user",
+    fail: "status badges are served anonymously: anyone with the URL learns pipeline and branch names \
+        and build state",
+};
+
+pub(crate) const SHELL_TASK_ARGUMENTS: Setting = Setting {
+    name: "enableShellTasksArgsSanitizing",
+    secure: true,
+    pass: "arguments of the built-in shell tasks are validated against command injection",
+    fail: "shell task argument validation is off: a variable set at queue time or by a pull request \
+        can inject commands into Bash, PowerShell and other script tasks",
+};
+
+#[cfg(test)]
+pub(super) mod testing {
+    use palisade_domain::{Collected, Resource};
+
+    use crate::fixture::Estate;
+    use crate::{Check, Status, evaluate_checks};
+
+    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
+        evaluate_checks(&estate.inventory(), &[check])
+            .into_iter()
+            .map(|r| r.status)
+            .collect()
+    }
+
+    /// The organization with policy `name` set to `value` (`None`: absent).
+    pub(crate) fn with_policy(name: &str, value: Option<bool>) -> Estate {
+        Estate::new().map(|r| {
+            if let Resource::Organization(o) = r
+                && let Collected::Read(m) = &mut o.policies
+            {
+                set(m, name, value);
+            }
+        })
+    }
+
+    /// The organization with pipeline setting `name` set to `value` (`None`: absent).
+    pub(crate) fn with_setting(name: &str, value: Option<bool>) -> Estate {
+        Estate::new().map(|r| {
+            if let Resource::Organization(o) = r
+                && let Collected::Read(m) = &mut o.pipeline_settings
+            {
+                set(m, name, value);
+            }
+        })
+    }
+
+    fn set(m: &mut std::collections::BTreeMap<String, bool>, name: &str, value: Option<bool>) {
+        match value {
+            Some(v) => m.insert(name.to_owned(), v),
+            None => m.remove(name),
+        };
+    }
+}

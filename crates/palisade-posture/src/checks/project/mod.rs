@@ -1,3 +1,135 @@
-use crate::Check;
+//! Project visibility and project pipeline settings (`build/generalsettings`),
+//! including the protections for builds of pull requests from forks.
 
-pub(super) const CHECKS: &[&Check] = &[];
+use std::collections::BTreeMap;
+
+use crate::checks::common::{Setting, org_enforces};
+use crate::{Check, Inventory, Outcome, Results};
+
+mod classic_pipeline_creation_enabled;
+mod fork_builds_full_scope;
+mod fork_builds_get_secrets;
+mod fork_builds_without_comment;
+mod job_scope_not_limited;
+mod public;
+mod referenced_repos_not_protected;
+mod release_job_scope_not_limited;
+mod settable_variables_unrestricted;
+mod shell_task_arguments_unchecked;
+mod status_badges_public;
+
+pub(super) const CHECKS: &[&Check] = &[
+    &public::CHECK,
+    &job_scope_not_limited::CHECK,
+    &release_job_scope_not_limited::CHECK,
+    &referenced_repos_not_protected::CHECK,
+    &settable_variables_unrestricted::CHECK,
+    &classic_pipeline_creation_enabled::CHECK,
+    &status_badges_public::CHECK,
+    &shell_task_arguments_unchecked::CHECK,
+    &fork_builds_get_secrets::CHECK,
+    &fork_builds_full_scope::CHECK,
+    &fork_builds_without_comment::CHECK,
+];
+
+/// Whether the project builds pull requests from forks.
+const FORK_BUILDS: &str = "buildsEnabledForForks";
+
+/// Judges a fork-build protection of every project that builds pull requests
+/// from forks: `enforced` passes when the organization enforces it, and
+/// `judge` reads the project's own settings otherwise. Not applicable when
+/// fork builds are off (in the project, or for the whole organization).
+pub(super) fn fork_protection(
+    inv: &Inventory,
+    out: &mut Results,
+    enforced: &Setting,
+    judge: impl Fn(&BTreeMap<String, bool>) -> Outcome,
+) {
+    for p in inv.projects() {
+        let org_forks = inv
+            .organization(p.org_id)
+            .and_then(|o| o.pipeline_settings.read())
+            .and_then(|m| m.get(FORK_BUILDS).copied());
+        let outcome = if org_enforces(inv, p.org_id, enforced) {
+            Outcome::pass(format!("{} (enforced by the organization)", enforced.pass))
+        } else if org_forks == Some(false) {
+            Outcome::not_applicable(
+                "the organization does not build pull requests from forked \
+                repositories",
+            )
+        } else {
+            match inv.readable(p.org_id, &p.value.id, "project-settings") {
+                Err(why) => Outcome::unknown(why),
+                Ok(()) => match inv.project_settings(p.org_id, &p.value.id) {
+                    None => Outcome::unknown("the project's pipeline settings were not collected"),
+                    Some(s) => match s.pipeline_settings.get(FORK_BUILDS) {
+                        None => Outcome::unknown(format!(
+                            "the project's pipeline settings did not include `{FORK_BUILDS}`"
+                        )),
+                        Some(false) => Outcome::not_applicable(
+                            "the project does not build pull requests from forked repositories",
+                        ),
+                        Some(true) => judge(&s.pipeline_settings),
+                    },
+                },
+            }
+        };
+        out.push(&p, outcome);
+    }
+}
+
+/// A flag of the project's settings that must have its safe value.
+pub(super) fn require(settings: &BTreeMap<String, bool>, s: &Setting) -> Outcome {
+    match settings.get(s.name) {
+        Some(&v) if v == s.secure => Outcome::pass(s.pass),
+        Some(_) => Outcome::fail(s.fail),
+        None => Outcome::unknown(format!(
+            "the project's pipeline settings did not include `{}`",
+            s.name
+        )),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    use std::collections::BTreeMap;
+
+    use palisade_domain::{Collected, Resource};
+
+    use crate::fixture::Estate;
+    use crate::{Check, Status, evaluate_checks};
+
+    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
+        evaluate_checks(&estate.inventory(), &[check])
+            .into_iter()
+            .map(|r| r.status)
+            .collect()
+    }
+
+    fn set(m: &mut BTreeMap<String, bool>, name: &str, value: Option<bool>) {
+        match value {
+            Some(v) => m.insert(name.to_owned(), v),
+            None => m.remove(name),
+        };
+    }
+
+    /// The fixture project with its pipeline setting `name` set (`None`: absent).
+    pub(crate) fn with_project_setting(name: &str, value: Option<bool>) -> Estate {
+        Estate::new().map(|r| {
+            if let Resource::ProjectSettings(s) = r {
+                set(&mut s.pipeline_settings, name, value);
+            }
+        })
+    }
+
+    /// `estate` with the organization's pipeline setting `name` set (`None`: absent).
+    pub(crate) fn with_org_setting(name: &str, value: Option<bool>, estate: Estate) -> Estate {
+        estate.map(|r| {
+            if let Resource::Organization(o) = r
+                && let Collected::Read(m) = &mut o.pipeline_settings
+            {
+                set(m, name, value);
+            }
+        })
+    }
+}

@@ -1,3 +1,344 @@
-use crate::Check;
+//! Repository checks: branch policies on the default branch, pipeline
+//! access, GitHub Advanced Security.
+//!
+//! Which policies protect a repository's default branch is decided once,
+//! here ([`default_branch_policies`]); each check asks for a policy type.
 
-pub(super) const CHECKS: &[&Check] = &[];
+use palisade_domain::{AdvancedSecurity, BranchPolicy, Collected, Repository};
+
+use crate::{Check, Inventory, Item, Outcome, Results};
+
+mod advanced_security_off;
+mod approvals_survive_pushes;
+mod author_email_unrestricted;
+mod blocking_policy_optional;
+mod comment_resolution;
+mod default_branch_unprotected;
+mod no_build_validation;
+mod no_linked_work_items;
+mod no_pipeline_reviewers;
+mod open_to_all;
+mod push_protection_off;
+mod self_approval;
+mod two_reviewers;
+
+pub(super) const CHECKS: &[&Check] = &[
+    &default_branch_unprotected::CHECK,
+    &two_reviewers::CHECK,
+    &self_approval::CHECK,
+    &approvals_survive_pushes::CHECK,
+    &no_build_validation::CHECK,
+    &comment_resolution::CHECK,
+    &no_linked_work_items::CHECK,
+    &no_pipeline_reviewers::CHECK,
+    &blocking_policy_optional::CHECK,
+    &open_to_all::CHECK,
+    &advanced_security_off::CHECK,
+    &push_protection_off::CHECK,
+    &author_email_unrestricted::CHECK,
+];
+
+/// Branch policy type ids (`_apis/policy/types`), the same in every organization.
+pub(super) mod policy_type {
+    pub const MIN_REVIEWERS: &str = "fa4e907d-c16b-4a4c-9dfa-4906e5d171dd";
+    pub const BUILD: &str = "0609b952-1397-4640-95ec-e00a01b2c241";
+    pub const COMMENTS: &str = "c6a1889d-b943-4856-b76f-9e46bb6b0df2";
+    pub const REQUIRED_REVIEWERS: &str = "fd2167ab-b0be-447a-8ec8-39368250530e";
+    pub const WORK_ITEM_LINKING: &str = "40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e";
+    pub const AUTHOR_EMAIL: &str = "77ed4bd3-b063-4689-934a-175e4d0a78d7";
+
+    /// Repository policies (author email, file size, path length, file name,
+    /// reserved names): they check pushes but do not make the branch require
+    /// a pull request, so they do not protect it.
+    pub const REPOSITORY_POLICIES: &[&str] = &[
+        AUTHOR_EMAIL,
+        "2e26e725-8201-4edd-8bf5-978563c34a80",
+        "001a79cf-fda1-4c4e-9e7c-bac40ee5ead8",
+        "51c78909-e838-41a2-9496-c647091e3c61",
+        "db2b9b4c-180d-4529-9701-01541d19f36b",
+    ];
+
+    /// Whether a policy type gates pull requests (reviewers, builds, status...).
+    pub fn gates_pull_requests(type_id: &str) -> bool {
+        !REPOSITORY_POLICIES
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(type_id))
+    }
+}
+
+/// `refs/heads/main` → `main`, for reasons.
+pub(super) fn short_branch(name: &str) -> &str {
+    name.strip_prefix("refs/heads/").unwrap_or(name)
+}
+
+/// Whether the repository is one the repository checks judge, and its
+/// default branch. A repository whose listing could not be read is stale
+/// (unknown); disabled, hidden (wiki) and empty ones are not applicable.
+pub(super) fn in_scope<'a>(inv: &Inventory, repo: &Item<'a, Repository>) -> Result<&'a str, Outcome> {
+    let project = repo.project_id.unwrap_or_default();
+    let stale = inv
+        .readable(repo.org_id, project, "repository")
+        .err()
+        .or_else(|| inv.org_unread(repo.org_id, "repository"));
+    if let Some(why) = stale {
+        return Err(Outcome::unknown(format!(
+            "{why}; what is stored about repository {} may be out of date",
+            repo.name
+        )));
+    }
+    let r = repo.value;
+    if r.is_disabled {
+        return Err(Outcome::not_applicable(format!(
+            "repository {} is disabled",
+            r.name
+        )));
+    }
+    if r.is_hidden {
+        return Err(Outcome::not_applicable(format!(
+            "repository {} is hidden (it backs the project wiki)",
+            r.name
+        )));
+    }
+    match r.default_branch.as_deref() {
+        Some(b) if !b.is_empty() => Ok(b),
+        _ => Err(Outcome::not_applicable(format!(
+            "repository {} is empty (it has no default branch yet)",
+            r.name
+        ))),
+    }
+}
+
+/// Whether a policy scope covers `branch` of repository `repo_id`: the
+/// repository matches (`None`: every repository of the project) and the ref
+/// matches (`None`: every branch; `exact`; `prefix`; `DefaultBranch`:
+/// the default branch of every repository).
+fn scope_covers(scope: &palisade_domain::PolicyScope, repo_id: &str, branch: &str) -> bool {
+    let repo_ok = scope
+        .repository_id
+        .as_deref()
+        .is_none_or(|id| id.eq_ignore_ascii_case(repo_id));
+    let kind = scope
+        .match_kind
+        .as_deref()
+        .unwrap_or("exact")
+        .to_ascii_lowercase();
+    let ref_ok = if kind == "defaultbranch" {
+        true
+    } else {
+        match scope.ref_name.as_deref() {
+            None => true,
+            Some(r) if kind == "prefix" => branch.to_ascii_lowercase().starts_with(&r.to_ascii_lowercase()),
+            Some(r) => r.eq_ignore_ascii_case(branch),
+        }
+    };
+    repo_ok && ref_ok
+}
+
+/// Whether an enabled policy applies to `branch` of repository `repo_id`.
+pub(super) fn applies(policy: &BranchPolicy, repo_id: &str, branch: &str) -> bool {
+    policy.is_enabled && policy.scopes.iter().any(|s| scope_covers(s, repo_id, branch))
+}
+
+/// The enabled policies (blocking or not) that apply to the repository's
+/// default branch, or the outcome to report instead: not applicable for
+/// disabled, hidden and empty repositories, unknown when the project's
+/// branch policies (or the repository listing) could not be read.
+pub(super) fn default_branch_policies<'a>(
+    inv: &'a Inventory,
+    repo: &Item<'_, Repository>,
+) -> Result<Vec<&'a BranchPolicy>, Outcome> {
+    let branch = in_scope(inv, repo)?;
+    let policies = inv
+        .policies_of(repo.org_id, repo.project_id.unwrap_or_default())
+        .map_err(Outcome::unknown)?;
+    Ok(policies
+        .into_iter()
+        .filter(|p| applies(p, &repo.value.id, branch))
+        .collect())
+}
+
+/// The policies of `type_id` among `policies`: (blocking, optional).
+pub(super) fn of_type<'a>(
+    policies: &[&'a BranchPolicy],
+    type_id: &str,
+) -> (Vec<&'a BranchPolicy>, Vec<&'a BranchPolicy>) {
+    policies
+        .iter()
+        .copied()
+        .filter(|p| p.type_id.eq_ignore_ascii_case(type_id))
+        .partition(|p| p.is_blocking)
+}
+
+/// `#12, #15` for reasons.
+pub(super) fn ids(policies: &[&BranchPolicy]) -> String {
+    policies
+        .iter()
+        .map(|p| format!("#{}", p.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fails a repository whose default branch has no enabled, blocking policy
+/// of `type_id`. `what` names the policy (`build validation policy`).
+pub(super) fn require_policy(inv: &Inventory, out: &mut Results, type_id: &str, what: &str) {
+    for repo in inv.repositories() {
+        let outcome = match default_branch_policies(inv, &repo) {
+            Err(o) => o,
+            Ok(policies) => {
+                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
+                let (blocking, optional) = of_type(&policies, type_id);
+                if !blocking.is_empty() {
+                    Outcome::pass(format!(
+                        "the {what} (policy {}) is enabled and required on {branch} of {}",
+                        ids(&blocking),
+                        repo.name
+                    ))
+                } else if !optional.is_empty() {
+                    Outcome::fail(format!(
+                        "the {what} on {branch} of {} (policy {}) is optional: pull requests complete \
+                            without it",
+                        repo.name,
+                        ids(&optional)
+                    ))
+                } else {
+                    Outcome::fail(format!(
+                        "{branch} of {} has no enabled, required {what}",
+                        repo.name
+                    ))
+                }
+            }
+        };
+        out.push(&repo, outcome);
+    }
+}
+
+/// The repository's GitHub Advanced Security state, or the outcome to
+/// report instead (not in scope, or the enablement could not be read).
+/// `None`: Advanced Security was read and the repository is not in it.
+pub(super) fn advanced_security<'a>(
+    inv: &'a Inventory,
+    repo: &Item<'_, Repository>,
+) -> Result<Option<&'a AdvancedSecurity>, Outcome> {
+    in_scope(inv, repo)?;
+    let project = repo.project_id.unwrap_or_default();
+    let Some(settings) = inv.project_settings(repo.org_id, project) else {
+        return Err(Outcome::unknown(
+            "the project's settings (with Advanced Security enablement) were not collected",
+        ));
+    };
+    match &settings.advanced_security {
+        Collected::Read(map) => Ok(map
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(&repo.value.id))
+            .map(|(_, a)| a)),
+        other => Err(Outcome::unknown(
+            other
+                .why_missing("the project's GitHub Advanced Security enablement")
+                .unwrap_or_default(),
+        )),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod test_support {
+    use palisade_domain::{BranchPolicy, Resource};
+
+    use crate::fixture::{Estate, PROJECT, policy, repository};
+    use crate::{Check, Status, evaluate_checks};
+
+    /// Statuses and reasons of one check over an estate.
+    pub fn run(check: &'static Check, estate: &Estate) -> Vec<(Status, String)> {
+        evaluate_checks(&estate.inventory(), &[check])
+            .into_iter()
+            .map(|r| (r.status, r.reason))
+            .collect()
+    }
+
+    pub fn statuses(check: &'static Check, estate: &Estate) -> Vec<Status> {
+        run(check, estate).into_iter().map(|(s, _)| s).collect()
+    }
+
+    /// Repository r1 of the project with the given policies.
+    pub fn repo_with(policies: Vec<BranchPolicy>) -> Estate {
+        let mut e = Estate::new().with(Resource::Repository(repository("r1", PROJECT)));
+        for p in policies {
+            e = e.with(Resource::BranchPolicy(p));
+        }
+        e
+    }
+
+    /// A policy of `type_id` on main of r1.
+    pub fn on_r1(id: i64, type_id: &str, settings: serde_json::Value) -> BranchPolicy {
+        policy(id, PROJECT, type_id, Some("r1"), settings)
+    }
+
+    /// The not-applicable repositories: disabled, hidden, empty.
+    pub fn out_of_scope(policies: &[BranchPolicy]) -> Vec<Estate> {
+        let mut out = Vec::new();
+        for f in [
+            (|r: &mut palisade_domain::Repository| r.is_disabled = true) as fn(&mut _),
+            |r| r.is_hidden = true,
+            |r| r.default_branch = None,
+        ] {
+            out.push(repo_with(policies.to_vec()).map(move |res| {
+                if let Resource::Repository(r) = res {
+                    f(r);
+                }
+            }));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use palisade_domain::PolicyScope;
+
+    use super::*;
+    use crate::fixture::{PROJECT, policy};
+
+    fn scoped(repo: Option<&str>, r#ref: Option<&str>, kind: Option<&str>) -> BranchPolicy {
+        let mut p = policy(1, PROJECT, policy_type::BUILD, None, serde_json::json!({}));
+        p.scopes = vec![PolicyScope {
+            repository_id: repo.map(str::to_owned),
+            ref_name: r#ref.map(str::to_owned),
+            match_kind: kind.map(str::to_owned),
+        }];
+        p
+    }
+
+    #[test]
+    fn scopes_match_repository_and_branch() {
+        let main = "refs/heads/main";
+        assert!(applies(&scoped(None, None, None), "R1", main));
+        assert!(applies(
+            &scoped(Some("r1"), Some(main), Some("Exact")),
+            "R1",
+            main
+        ));
+        assert!(applies(
+            &scoped(Some("R1"), Some("refs/heads/"), Some("Prefix")),
+            "r1",
+            main
+        ));
+        assert!(applies(&scoped(None, None, Some("DefaultBranch")), "r1", main));
+        assert!(!applies(
+            &scoped(Some("r2"), Some(main), Some("exact")),
+            "r1",
+            main
+        ));
+        assert!(!applies(
+            &scoped(None, Some("refs/heads/release"), Some("prefix")),
+            "r1",
+            main
+        ));
+        assert!(!applies(
+            &scoped(None, Some("refs/heads/mai"), Some("exact")),
+            "r1",
+            main
+        ));
+        let mut disabled = scoped(None, None, None);
+        disabled.is_enabled = false;
+        assert!(!applies(&disabled, "r1", main));
+    }
+}
