@@ -46,11 +46,6 @@ pub use connector::{
     StoredResource, connector_not_found, kind_order_sql, listing_key, name_conflict, new_connector_id,
     org_conflict, prepare_listing, run_not_found,
 };
-pub use posture::{
-    Exemption, ExemptionAudit, NewExemption, PostureChanges, PostureEvaluation, PostureFilter,
-    PosturePlan, PostureResultRow, PostureStore, PostureTransition, ScoreRow, StoredPostureResult,
-    StoredScore, StoredState, new_posture_id, plan_posture,
-};
 pub use jobs::{
     AfterFailure, CancelSelector, DueJob, ENQUEUE_TRIES, FailOutcome, Job, JobFilter, JobId, JobQueue,
     JobState, Lease, LeaseToken, NewJob, check_retry, enqueue_gave_up, job_not_found, lease_end, priority,
@@ -59,6 +54,11 @@ pub use jobs::{
 pub use managed::{
     HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, PrThread, ScanStats,
     ScannedUpTo, check_log_lines, repo_not_found, scan_not_found, scan_outcome,
+};
+pub use posture::{
+    Exemption, ExemptionAudit, NewExemption, PostureChanges, PostureEvaluation, PostureFilter, PosturePlan,
+    PostureResultRow, PostureStore, PostureTransition, ScoreRow, StoredPostureResult, StoredScore,
+    StoredState, new_posture_id, plan_posture,
 };
 
 /// Errors callers can branch on.

@@ -160,7 +160,9 @@ impl Exemption {
 
     /// Whether it covers `check` on `resource` counted in `scope_key` at `at`.
     pub fn covers(&self, check: &str, resource: &ResourceKey, scope_key: &str, at: Timestamp) -> bool {
-        self.is_active(at) && self.check_id.eq_ignore_ascii_case(check) && self.target.covers(resource, scope_key)
+        self.is_active(at)
+            && self.check_id.eq_ignore_ascii_case(check)
+            && self.target.covers(resource, scope_key)
     }
 }
 
@@ -191,10 +193,15 @@ pub trait PostureStore: Send + Sync {
     async fn posture_results(&self, filter: &PostureFilter) -> Result<Vec<StoredPostureResult>>;
 
     /// Transitions of one result, oldest first.
-    async fn posture_history(&self, check_id: &str, resource: &ResourceKey) -> Result<Vec<PostureTransition>>;
+    async fn posture_history(&self, check_id: &str, resource: &ResourceKey)
+    -> Result<Vec<PostureTransition>>;
 
     /// Evaluations, newest first.
-    async fn posture_evaluations(&self, connector: Option<&ConnectorId>, limit: u32) -> Result<Vec<PostureEvaluation>>;
+    async fn posture_evaluations(
+        &self,
+        connector: Option<&ConnectorId>,
+        limit: u32,
+    ) -> Result<Vec<PostureEvaluation>>;
 
     /// Scores of a scope (or of every scope), newest first, at most `limit` per scope.
     async fn posture_scores(&self, scope_key: Option<&str>, limit: u32) -> Result<Vec<StoredScore>>;
@@ -203,7 +210,8 @@ pub trait PostureStore: Send + Sync {
     async fn create_exemption(&self, exemption: &NewExemption, at: Timestamp) -> Result<Exemption>;
 
     /// Revokes an exemption and audits it. Revoking a revoked one is a conflict.
-    async fn revoke_exemption(&self, id: &str, actor: &str, reason: &str, at: Timestamp) -> Result<Exemption>;
+    async fn revoke_exemption(&self, id: &str, actor: &str, reason: &str, at: Timestamp)
+    -> Result<Exemption>;
 
     /// Exemptions, newest first; with `all` false only those active at `at`.
     async fn list_exemptions(&self, all: bool, at: Timestamp) -> Result<Vec<Exemption>>;
@@ -267,7 +275,10 @@ pub fn plan_posture<'a>(
             }
             Some(old) => {
                 plan.changes.unchanged += 1;
-                if old.reason != r.reason || old.severity != r.severity || old.resource_name != r.resource_name {
+                if old.reason != r.reason
+                    || old.severity != r.severity
+                    || old.resource_name != r.resource_name
+                {
                     plan.refreshed.push(r);
                 }
             }

@@ -1,7 +1,7 @@
 //! Reference docs are generated from the code and checked here, so they
 //! cannot drift: `docs/RULES.md` from the built-in secret rules,
 //! `docs/IAC-RULES.md` and `docs/CODE-RULES.md` from the IaC, pipeline and
-//! code rules, `docs/CLI.md` from the binary's own `--help`. Regenerate with
+//! code rules, `docs/POSTURE-CHECKS.md` from the posture checks, `docs/CLI.md` from the binary's own `--help`. Regenerate with
 //! `PALISADE_UPDATE_DOCS=1 cargo test -p palisade-cli --test cli docs`.
 
 use std::fmt::Write as _;
@@ -221,6 +221,57 @@ fn code_rules_markdown() -> String {
         );
     }
     md
+}
+
+fn posture_checks_markdown() -> String {
+    let checks = palisade_posture::all();
+    let mut md = String::from(
+        "# Posture checks\n\n<!-- Generated from crates/palisade-posture/src/checks by the `docs` test; \
+         do not edit. -->\n\n",
+    );
+    let defender = checks.iter().filter(|c| c.defender.is_some()).count();
+    let _ = writeln!(
+        md,
+        "{} checks of the Azure DevOps configuration, {defender} of them Microsoft Defender for Cloud's \
+         Azure DevOps recommendations. Each answers pass, fail, not applicable, or unknown with the reason \
+         when the data it needs could not be read (never pass). `palisade posture explain ID` prints one.\n",
+        checks.len()
+    );
+    md.push_str("| id | resource | severity | title | Defender |\n|---|---|---|---|---|\n");
+    for c in checks {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {} |",
+            c.id,
+            c.target,
+            c.severity.as_str(),
+            cell(c.title),
+            if c.defender.is_some() { "yes" } else { "" }
+        );
+    }
+    for c in checks {
+        let _ = write!(md, "\n## `{}`\n\n**{}** ({} severity, on each {})\n\n{}\n\n**Fix:**\n\n", c.id, c.title, c.severity.as_str(), c.target, c.rationale);
+        for (i, step) in c.remediation.iter().enumerate() {
+            let _ = writeln!(md, "{}. {step}", i + 1);
+        }
+        let _ = write!(md, "\n**Reads:** {}\n", c.permissions);
+        if let Some(d) = c.defender {
+            let _ = write!(md, "\n**Defender for Cloud:** {d}\n");
+        }
+        if !c.azsk.is_empty() {
+            let _ = write!(md, "\n**AzSK ADO Scanner:** {}\n", c.azsk.join(", "));
+        }
+        md.push_str("\n**References:**\n\n");
+        for r in c.references {
+            let _ = writeln!(md, "- <{r}>");
+        }
+    }
+    md
+}
+
+#[test]
+fn posture_checks_reference_is_fresh() {
+    check_or_update("docs/POSTURE-CHECKS.md", &posture_checks_markdown());
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod discover;
 mod docs;
 mod history;
 mod managed;
+mod posture;
 mod rules;
 mod scan;
 mod suppression;

@@ -6,6 +6,7 @@ mod discovery;
 mod front;
 mod harness;
 mod managed;
+mod posture;
 mod prscan;
 
 /// Turns `async fn story(h: &harness::Ctx)` into `sqlite::story` and `postgres::story`.
