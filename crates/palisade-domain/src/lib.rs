@@ -47,7 +47,7 @@ pub use inventory::{
     VariableGroup, VariableGroupVariable,
 };
 pub use managed::{ArchiveReason, MANAGED_SCAN_LABEL, ManagedState, ScanContext, ScanSettings, ScanTrigger};
-pub use posture::{ExemptionTarget, PostureStatus, UnknownPostureStatus};
+pub use posture::{ExemptionTarget, PostureStatus, RepoFindings, UnknownPostureStatus};
 pub use rule_id::{RuleId, RuleIdError};
 pub use scan::{ScanError, ScanStatus, ScanSummary, TargetKind};
 pub use severity::{Confidence, Severity, UnknownLevel};

@@ -135,3 +135,13 @@ mod tests {
         assert!(PostureStatus::parse("passed").is_err());
     }
 }
+
+/// What palisade's own scans found in a repository, for the checks that
+/// want findings resolved (Defender's "... findings resolved" recommendations).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoFindings {
+    /// When the last successful full scan finished; `None`: never scanned.
+    pub scanned_at: Option<crate::Timestamp>,
+    /// Open findings by kind.
+    pub open: std::collections::BTreeMap<crate::FindingKind, u64>,
+}

@@ -6,14 +6,14 @@
 //! out of the score (the listing applies them again at read time, so an
 //! exemption that expires later stops applying without a new evaluation).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use palisade_domain::Timestamp;
+use palisade_domain::{FindingKind, ManagedState, RepoFindings, Timestamp};
 use palisade_posture::{CheckResult, Inventory, Score};
 use palisade_store::{
-    ConnectorRecord, Exemption, PostureChanges, PostureEvaluation, PostureResultRow, ResourceFilter,
-    ScoreRow, new_posture_id,
+    ConnectorRecord, Exemption, ManagedRepoFilter, PostureChanges, PostureEvaluation, PostureResultRow,
+    ResourceFilter, ScoreRow, new_posture_id,
 };
 use serde::Serialize;
 
@@ -66,11 +66,13 @@ impl Engine {
         let count = resources.len() as u64;
         let load_ms = ms(started.elapsed());
 
+        let findings = self.repo_findings(connector).await?;
         let at = crate::now();
         let exemptions = self.store.list_exemptions(false, at).await?;
         let started = Instant::now();
         let (results, scores) = tokio::task::spawn_blocking(move || {
-            let inventory = Inventory::new(resources.into_iter().map(|r| (r.key, r.resource)));
+            let inventory =
+                Inventory::new(resources.into_iter().map(|r| (r.key, r.resource))).with_findings(findings);
             let results = palisade_posture::evaluate(&inventory);
             let scores = palisade_posture::score(&results, |r| exempted(&exemptions, r, at));
             (results, scores)
@@ -111,6 +113,40 @@ impl Engine {
             evaluate_ms,
             record_ms: ms(started.elapsed()),
         })
+    }
+}
+
+impl Engine {
+    /// Open findings by kind of each repository palisade scans (full scans
+    /// on), for the "findings resolved" checks.
+    async fn repo_findings(
+        &self,
+        connector: &ConnectorRecord,
+    ) -> Result<Vec<(String, RepoFindings)>, EngineError> {
+        let repos = self
+            .store
+            .list_managed_repos(&ManagedRepoFilter {
+                connector: Some(connector.id.clone()),
+                full_scans: Some(true),
+                states: vec![ManagedState::Enabled],
+                ..ManagedRepoFilter::default()
+            })
+            .await?;
+        let targets: Vec<String> = repos.iter().map(|r| r.target.clone()).collect();
+        let mut open: HashMap<String, BTreeMap<FindingKind, u64>> = HashMap::new();
+        for (target, kind, n) in self.store.open_findings_by_target(&targets).await? {
+            *open.entry(target).or_default().entry(kind).or_default() += n;
+        }
+        Ok(repos
+            .into_iter()
+            .map(|r| {
+                let findings = RepoFindings {
+                    scanned_at: r.last_success_at,
+                    open: open.remove(&r.target).unwrap_or_default(),
+                };
+                (r.repo_id, findings)
+            })
+            .collect())
     }
 }
 

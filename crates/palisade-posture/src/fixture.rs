@@ -250,6 +250,7 @@ pub fn permission(
 #[derive(Debug, Default)]
 pub struct Estate {
     resources: Vec<Resource>,
+    findings: Vec<(String, palisade_domain::RepoFindings)>,
 }
 
 impl Estate {
@@ -278,6 +279,13 @@ impl Estate {
         &self.resources
     }
 
+    /// What palisade's scans found in repository `repo_id`.
+    #[must_use]
+    pub fn with_findings(mut self, repo_id: &str, findings: palisade_domain::RepoFindings) -> Self {
+        self.findings.push((repo_id.to_owned(), findings));
+        self
+    }
+
     pub fn inventory(&self) -> Inventory {
         Inventory::new(
             self.resources
@@ -285,6 +293,7 @@ impl Estate {
                 .map(|r| (r.key(ORG), r.clone()))
                 .collect::<Vec<(ResourceKey, Resource)>>(),
         )
+        .with_findings(self.findings.iter().cloned())
     }
 
     /// One resource of every kind, each open to attack in the ways checks

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use palisade_domain::{
     AgentPool, BranchPolicy, Environment, Organization, Pipeline, PipelinePermission, Project,
-    ProjectSettings, Repository, Resource, ResourceKey, ResourceKind, SecureFile, ServiceConnection,
-    VariableGroup,
+    ProjectSettings, RepoFindings, Repository, Resource, ResourceKey, ResourceKind, SecureFile,
+    ServiceConnection, VariableGroup,
 };
 
 /// A resource as a check sees it: its value and where it lives.
@@ -42,6 +42,8 @@ pub struct Inventory {
     policies: HashMap<(String, String), Vec<usize>>,
     /// `(org, pool name)` lowercase → pool entry.
     pools: HashMap<(String, String), usize>,
+    /// Repository id (lowercase) → what palisade's scans found in it.
+    findings: HashMap<String, RepoFindings>,
 }
 
 impl std::fmt::Debug for Inventory {
@@ -119,6 +121,19 @@ impl Inventory {
             });
         }
         inv
+    }
+
+    /// Adds what palisade's scans found, by repository id; a repository
+    /// missing from the map is one palisade does not scan.
+    #[must_use]
+    pub fn with_findings(mut self, findings: impl IntoIterator<Item = (String, RepoFindings)>) -> Self {
+        self.findings = findings.into_iter().map(|(id, f)| (lower(&id), f)).collect();
+        self
+    }
+
+    /// What palisade's scans found in a repository, if palisade scans it.
+    pub fn findings_of(&self, repo_id: &str) -> Option<&RepoFindings> {
+        self.findings.get(&lower(repo_id))
     }
 
     pub fn len(&self) -> usize {

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use palisade_domain::{ExemptionTarget, PostureStatus, ResourceKey, ResourceKind, Severity, Timestamp};
+use palisade_domain::{
+    ExemptionTarget, FindingKind, PostureStatus, ResourceKey, ResourceKind, Severity, Timestamp,
+};
 use palisade_store::{
     ConnectorId, Exemption, ExemptionAudit, NewExemption, PostureChanges, PostureEvaluation, PostureFilter,
     PostureResultRow, PostureStore, PostureTransition, Result, ScoreRow, StoreError, StoredPostureResult,
@@ -482,6 +484,10 @@ impl PostureStore for PostgresStore {
         .collect()
     }
 
+    async fn open_findings_by_target(&self, targets: &[String]) -> Result<Vec<(String, FindingKind, u64)>> {
+        open_findings(&self.pool, targets).await
+    }
+
     async fn exemption_audit(&self, exemption: Option<&str>) -> Result<Vec<ExemptionAudit>> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         sqlx::query(
@@ -503,6 +509,34 @@ impl PostureStore for PostgresStore {
         })
         .collect()
     }
+}
+
+async fn open_findings(
+    pool: &sqlx::Pool<Postgres>,
+    targets: &[String],
+) -> Result<Vec<(String, FindingKind, u64)>> {
+    let mut out = Vec::new();
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    for chunk in targets.chunks(INSERT_CHUNK) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "SELECT l.target, f.kind, count(DISTINCT f.id) AS n FROM findings f \
+             JOIN locations l ON l.finding_id = f.id WHERE f.state = 'open' AND l.target IN (",
+        );
+        let mut list = q.separated(", ");
+        for t in chunk {
+            list.push_bind(t.clone());
+        }
+        q.push(") GROUP BY l.target, f.kind");
+        for row in q.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+            let kind: String = get(&row, "kind")?;
+            out.push((
+                get::<String>(&row, "target")?,
+                FindingKind::from_str(&kind).map_err(|e| corrupt("kind", e))?,
+                get_u64(&row, "n")?,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 async fn audit(

@@ -4,7 +4,9 @@
 //! exemptions with their audit trail.
 
 use async_trait::async_trait;
-use palisade_domain::{ExemptionTarget, PostureStatus, ResourceKey, ResourceKind, Severity, Timestamp};
+use palisade_domain::{
+    ExemptionTarget, FindingKind, PostureStatus, ResourceKey, ResourceKind, Severity, Timestamp,
+};
 use serde::Serialize;
 
 use crate::{ConnectorId, Result};
@@ -218,6 +220,10 @@ pub trait PostureStore: Send + Sync {
 
     /// The audit trail, oldest first; of one exemption or of all.
     async fn exemption_audit(&self, exemption: Option<&str>) -> Result<Vec<ExemptionAudit>>;
+
+    /// Open findings per scan target and kind, for the targets given: what
+    /// the "findings resolved" checks read.
+    async fn open_findings_by_target(&self, targets: &[String]) -> Result<Vec<(String, FindingKind, u64)>>;
 }
 
 /// What `record_posture` must write, worked out once for both backends from

@@ -1292,6 +1292,47 @@ async fn branch_tip_is_scanned_for_dependencies_iac_and_code(ctx: &Ctx) {
         secrets
     );
 
+    // Posture reads the same findings: Defender's "findings resolved"
+    // recommendations per repository; a repository palisade does not scan
+    // is unknown, never a pass.
+    engine.evaluate_posture(&record, "manual").await.unwrap();
+    let posture = ctx
+        .store
+        .posture_results(&palisade_store::PostureFilter::default())
+        .await
+        .unwrap();
+    let status_of = |check: &str, repo: &str| {
+        posture
+            .iter()
+            .find(|r| r.row.check_id == check && r.row.resource_name == repo)
+            .map(|r| r.row.status)
+    };
+    use palisade_domain::PostureStatus as P;
+    let open_iac = kind_findings(&ctx.store, &web.target, FindingKind::Iac)
+        .await
+        .values()
+        .any(|s| *s == TriageState::Open);
+    assert_eq!(
+        status_of("ado.repo.open-iac-findings", "web-frontend"),
+        Some(if open_iac { P::Fail } else { P::Pass })
+    );
+    assert_eq!(
+        status_of("ado.repo.open-dependency-findings", "web-frontend"),
+        Some(P::Fail)
+    );
+    assert_eq!(
+        status_of("ado.repo.open-code-findings", "web-frontend"),
+        Some(P::Fail)
+    );
+    assert_eq!(
+        status_of("ado.repo.open-secret-findings", "web-frontend"),
+        Some(P::Fail)
+    );
+    assert_eq!(
+        status_of("ado.repo.open-secret-findings", "web-api"),
+        Some(P::Unknown)
+    );
+
     // A new advisory with no new commit: the rescan fetches nothing but
     // matches the tip's manifests again, and the babel finding appears.
     assert!(!deps.contains_key("dependency.ghsa-67hx-6x53-jw92"), "{deps:?}");

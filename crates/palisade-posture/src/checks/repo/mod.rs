@@ -14,6 +14,10 @@ mod author_email_unrestricted;
 mod blocking_policy_optional;
 mod comment_resolution;
 mod default_branch_unprotected;
+mod findings_code;
+mod findings_dependency;
+mod findings_iac;
+mod findings_secret;
 mod no_build_validation;
 mod no_linked_work_items;
 mod no_pipeline_reviewers;
@@ -36,6 +40,10 @@ pub(super) const CHECKS: &[&Check] = &[
     &advanced_security_off::CHECK,
     &push_protection_off::CHECK,
     &author_email_unrestricted::CHECK,
+    &findings_secret::CHECK,
+    &findings_code::CHECK,
+    &findings_dependency::CHECK,
+    &findings_iac::CHECK,
 ];
 
 /// Branch policy type ids (`_apis/policy/types`), the same in every organization.
@@ -63,6 +71,41 @@ pub(super) mod policy_type {
         !REPOSITORY_POLICIES
             .iter()
             .any(|t| t.eq_ignore_ascii_case(type_id))
+    }
+}
+
+/// Fails a repository in scope with open findings of `kind` from palisade's
+/// own scans; unknown when palisade does not scan it (or has not yet).
+pub(super) fn findings_resolved(
+    inv: &Inventory,
+    out: &mut Results,
+    kind: palisade_domain::FindingKind,
+    noun: &str,
+) {
+    for repo in inv.repositories() {
+        if let Err(outcome) = in_scope(inv, &repo) {
+            out.push(&repo, outcome);
+            continue;
+        }
+        let outcome = match inv.findings_of(&repo.value.id) {
+            None => Outcome::unknown(format!(
+                "palisade does not scan {}: enable it with `palisade repos enable --repo {}`",
+                repo.name, repo.name
+            )),
+            Some(f) if f.scanned_at.is_none() => {
+                Outcome::unknown(format!("{} has not been scanned successfully yet", repo.name))
+            }
+            Some(f) => match f.open.get(&kind).copied().unwrap_or(0) {
+                0 => Outcome::pass(format!("no open {noun} findings in {}", repo.name)),
+                n => Outcome::fail(format!(
+                    "{n} open {noun} finding{} in {}: `palisade findings list --kind {}`",
+                    if n == 1 { "" } else { "s" },
+                    repo.name,
+                    kind.as_str()
+                )),
+            },
+        };
+        out.push(&repo, outcome);
     }
 }
 
@@ -340,5 +383,71 @@ mod tests {
         let mut disabled = scoped(None, None, None);
         disabled.is_enabled = false;
         assert!(!applies(&disabled, "r1", main));
+    }
+}
+
+#[cfg(test)]
+mod findings_tests {
+    use std::collections::BTreeMap;
+
+    use palisade_domain::{FindingKind, RepoFindings, Resource, Timestamp};
+
+    use super::test_support::statuses;
+    use crate::Status;
+    use crate::fixture::{Estate, PROJECT, repository};
+
+    const CHECKS: [(&crate::Check, FindingKind); 4] = [
+        (&super::findings_secret::CHECK, FindingKind::Secret),
+        (&super::findings_code::CHECK, FindingKind::Code),
+        (&super::findings_dependency::CHECK, FindingKind::Dependency),
+        (&super::findings_iac::CHECK, FindingKind::Iac),
+    ];
+
+    fn scanned(open: &[(FindingKind, u64)]) -> Estate {
+        Estate::new()
+            .with(Resource::Repository(repository("r1", PROJECT)))
+            .with_findings(
+                "r1",
+                RepoFindings {
+                    scanned_at: Some(Timestamp::from_millis(1)),
+                    open: open.iter().copied().collect::<BTreeMap<_, _>>(),
+                },
+            )
+    }
+
+    #[test]
+    fn open_findings_of_the_kind_fail_others_pass() {
+        for (check, kind) in CHECKS {
+            assert_eq!(statuses(check, &scanned(&[])), [Status::Pass], "{}", check.id);
+            assert_eq!(
+                statuses(check, &scanned(&[(kind, 2)])),
+                [Status::Fail],
+                "{}",
+                check.id
+            );
+            let others: Vec<_> = FindingKind::ALL
+                .into_iter()
+                .filter(|k| *k != kind)
+                .map(|k| (k, 5))
+                .collect();
+            assert_eq!(
+                statuses(check, &scanned(&others)),
+                [Status::Pass],
+                "{}: other kinds do not count",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn unscanned_repositories_are_unknown() {
+        for (check, _) in CHECKS {
+            let never = Estate::new().with(Resource::Repository(repository("r1", PROJECT)));
+            assert_eq!(statuses(check, &never), [Status::Unknown], "{}", check.id);
+            let pending = Estate::new()
+                .with(Resource::Repository(repository("r1", PROJECT)))
+                .with_findings("r1", RepoFindings::default());
+            assert_eq!(statuses(check, &pending), [Status::Unknown], "{}", check.id);
+        }
     }
 }
