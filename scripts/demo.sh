@@ -38,6 +38,14 @@ echo palisade-demo-pat-7Hq2Vx9LmC4RtB8nKz3W | step "connect the contoso organiza
 step "discover the estate: projects, repos, pipelines, policies, service connections, permissions" \
   "$bin" discover ado-contoso --no-progress
 step "the inventory" "$bin" inventory --kind repository,service-connection,pipeline-permission
+# Posture was evaluated as discovery ended: settings that let attackers in, each with a reason.
+step "posture: high-severity configuration failures" "$bin" posture list --failed --severity high,critical
+step "why a check matters, how to fix it, what it needs to read" \
+  "$bin" posture explain ado.service-connection.open-to-all-pipelines
+step "accept one failure with a reason and an expiry (audited; expired exemptions stop applying)" \
+  "$bin" posture exempt ado.project.public --scope contoso/Archive --reason "archived samples, public on purpose" \
+  --expires 90d --author demo
+step "posture scores per organization and project (severity-weighted)" "$bin" posture score
 step "act on the estate: recent commits" "$bin" ado commits --repo "$ado/contoso/Web/_git/web-frontend" --top 3
 step "sync health of the connector" "$bin" connector show ado-contoso
 # Dependency scans match lockfiles against OSV advisories imported offline (here the small set the tests ship).
@@ -112,6 +120,9 @@ step "scan the working tree: the committed files look clean apart from one conne
 step "scan every blob of every branch: deleted and unmerged secrets, with the commit that introduced each" \
   "$bin" scan --history "$demo/repo"
 step "findings are kept in the store" "$bin" findings list
+step "posture again: Defender's 'findings resolved' checks now read the scans" \
+  "$bin" posture run
+step "repositories with open secret findings" "$bin" posture list --check ado.repo.open-secret-findings
 id=$("$bin" findings list --format json | python3 -c 'import json,sys; print([f["id"] for f in json.load(sys.stdin) if f["rule_id"]=="aws.access-key-id"][0])' 2>/dev/null || true)
 if [ -n "$id" ]; then
   step "triage one as accepted risk" "$bin" findings triage "$id" --state accepted-risk --comment "key disabled in IAM, branch kept for audit"
