@@ -250,10 +250,10 @@ pub struct StoredState {
     pub resource_name: String,
 }
 
-pub fn plan_posture<'a>(
-    mut stored: std::collections::HashMap<(String, String), StoredState>,
-    results: &'a [PostureResultRow],
-) -> PosturePlan<'a> {
+pub fn plan_posture<S: std::hash::BuildHasher>(
+    mut stored: std::collections::HashMap<(String, String), StoredState, S>,
+    results: &[PostureResultRow],
+) -> PosturePlan<'_> {
     let mut plan = PosturePlan::default();
     let mut seen = std::collections::HashSet::new();
     for r in results {

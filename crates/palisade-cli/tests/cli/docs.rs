@@ -250,7 +250,15 @@ fn posture_checks_markdown() -> String {
         );
     }
     for c in checks {
-        let _ = write!(md, "\n## `{}`\n\n**{}** ({} severity, on each {})\n\n{}\n\n**Fix:**\n\n", c.id, c.title, c.severity.as_str(), c.target, c.rationale);
+        let _ = write!(
+            md,
+            "\n## `{}`\n\n**{}** ({} severity, on each {})\n\n{}\n\n**Fix:**\n\n",
+            c.id,
+            c.title,
+            c.severity.as_str(),
+            c.target,
+            c.rationale
+        );
         for (i, step) in c.remediation.iter().enumerate() {
             let _ = writeln!(md, "{}. {step}", i + 1);
         }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use palisade_ado_sim::{Estate, RunningSim, Sim};
+use palisade_domain::PostureStatus;
 use palisade_domain::{
     ArchiveReason, AuthConfig, ConnectorConfig, ConnectorName, Deployment, FindingKind, FingerprintKey,
     MANAGED_SCAN_LABEL, ManagedState, OrgName, OrgSelection, ScanContext, ScanStatus, ScanSummary,
@@ -1307,30 +1308,33 @@ async fn branch_tip_is_scanned_for_dependencies_iac_and_code(ctx: &Ctx) {
             .find(|r| r.row.check_id == check && r.row.resource_name == repo)
             .map(|r| r.row.status)
     };
-    use palisade_domain::PostureStatus as P;
     let open_iac = kind_findings(&ctx.store, &web.target, FindingKind::Iac)
         .await
         .values()
         .any(|s| *s == TriageState::Open);
     assert_eq!(
         status_of("ado.repo.open-iac-findings", "web-frontend"),
-        Some(if open_iac { P::Fail } else { P::Pass })
+        Some(if open_iac {
+            PostureStatus::Fail
+        } else {
+            PostureStatus::Pass
+        })
     );
     assert_eq!(
         status_of("ado.repo.open-dependency-findings", "web-frontend"),
-        Some(P::Fail)
+        Some(PostureStatus::Fail)
     );
     assert_eq!(
         status_of("ado.repo.open-code-findings", "web-frontend"),
-        Some(P::Fail)
+        Some(PostureStatus::Fail)
     );
     assert_eq!(
         status_of("ado.repo.open-secret-findings", "web-frontend"),
-        Some(P::Fail)
+        Some(PostureStatus::Fail)
     );
     assert_eq!(
         status_of("ado.repo.open-secret-findings", "web-api"),
-        Some(P::Unknown)
+        Some(PostureStatus::Unknown)
     );
 
     // A new advisory with no new commit: the rescan fetches nothing but

@@ -64,14 +64,14 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
     let changes = store
         .record_posture(&evaluation(&c, 1), &first, &[])
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!((changes.added, changes.newly_failing), (2, 1));
 
     // Same results again: nothing changes.
     let changes = store
         .record_posture(&evaluation(&c, 2), &first, &[])
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!((changes.added, changes.changed, changes.unchanged), (0, 0, 2));
 
     // r1 starts failing, r2 is fixed.
@@ -82,11 +82,14 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
     let changes = store
         .record_posture(&evaluation(&c, 3), &second, &[])
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!((changes.changed, changes.newly_failing, changes.fixed), (2, 1, 1));
 
     let r1 = ResourceKey::from_stored("org1/repository/r1".into());
-    let history = store.posture_history(two_reviewers, &r1).await.unwrap();
+    let history = store
+        .posture_history(two_reviewers, &r1)
+        .await
+        .expect("store call succeeds");
     let statuses: Vec<_> = history.iter().map(|t| (t.at, t.status)).collect();
     assert_eq!(
         statuses,
@@ -102,7 +105,7 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
             ..PostureFilter::default()
         })
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!(failing.len(), 1);
     assert_eq!(failing[0].row.resource, r1);
     assert_eq!(
@@ -116,12 +119,18 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
     let changes = store
         .record_posture(&evaluation(&c, 4), &second[..1], &[])
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!(changes.removed, 1);
     let r2 = ResourceKey::from_stored("org1/repository/r2".into());
-    let last = store.posture_history(two_reviewers, &r2).await.unwrap();
-    assert_eq!(last.last().unwrap().status, None);
-    let all = store.posture_results(&PostureFilter::default()).await.unwrap();
+    let last = store
+        .posture_history(two_reviewers, &r2)
+        .await
+        .expect("store call succeeds");
+    assert_eq!(last.last().expect("a transition").status, None);
+    let all = store
+        .posture_results(&PostureFilter::default())
+        .await
+        .expect("store call succeeds");
     assert_eq!(all.len(), 1);
 
     // Filters.
@@ -131,7 +140,7 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
             ..PostureFilter::default()
         })
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert!(none.is_empty());
     let by_project = store
         .posture_results(&PostureFilter {
@@ -142,10 +151,13 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
             ..PostureFilter::default()
         })
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!(by_project.len(), 1);
 
-    let evaluations = store.posture_evaluations(Some(&c), 10).await.unwrap();
+    let evaluations = store
+        .posture_evaluations(Some(&c), 10)
+        .await
+        .expect("store call succeeds");
     assert_eq!(evaluations.len(), 4);
     assert!(evaluations[0].at > evaluations[3].at, "newest first");
 }
@@ -175,12 +187,15 @@ pub async fn posture_scores_make_a_trend<H: Harness>(h: &H) {
         store
             .record_posture(&evaluation(&c, minute), &[], &scores)
             .await
-            .unwrap();
+            .expect("store call succeeds");
     }
-    let org = store.posture_scores(Some("ORG1"), 2).await.unwrap();
+    let org = store
+        .posture_scores(Some("ORG1"), 2)
+        .await
+        .expect("store call succeeds");
     let trend: Vec<_> = org.iter().map(|s| s.score.passed_weight).collect();
     assert_eq!(trend, [9, 6], "newest first, limited per scope");
-    let all = store.posture_scores(None, 1).await.unwrap();
+    let all = store.posture_scores(None, 1).await.expect("store call succeeds");
     assert_eq!(all.len(), 2, "one per scope");
 }
 
@@ -200,7 +215,7 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
             minutes(0),
         )
         .await
-        .unwrap();
+        .expect("store call succeeds");
     let forever = store
         .create_exemption(
             &NewExemption {
@@ -215,7 +230,7 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
             minutes(1),
         )
         .await
-        .unwrap();
+        .expect("store call succeeds");
     let key = ResourceKey::from_stored("org1/service-connection/s1".into());
     assert!(scoped.covers(check, &key, "org1/p1", minutes(30)));
     assert!(
@@ -224,9 +239,15 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
     );
     assert!(!scoped.covers("ado.other", &key, "org1/p1", minutes(30)));
 
-    let active = store.list_exemptions(false, minutes(30)).await.unwrap();
+    let active = store
+        .list_exemptions(false, minutes(30))
+        .await
+        .expect("store call succeeds");
     assert_eq!(active.len(), 2);
-    let active = store.list_exemptions(false, minutes(61)).await.unwrap();
+    let active = store
+        .list_exemptions(false, minutes(61))
+        .await
+        .expect("store call succeeds");
     assert_eq!(
         active.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
         [forever.id.as_str()]
@@ -235,7 +256,7 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
     let revoked = store
         .revoke_exemption(&forever.id, "carol", "connection now restricted", minutes(70))
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!(revoked.revoked_by.as_deref(), Some("carol"));
     assert!(!revoked.is_active(minutes(71)));
     assert!(matches!(
@@ -254,12 +275,19 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
         store
             .list_exemptions(false, minutes(71))
             .await
-            .unwrap()
+            .expect("store call succeeds")
             .is_empty()
     );
-    assert_eq!(store.list_exemptions(true, minutes(71)).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .list_exemptions(true, minutes(71))
+            .await
+            .expect("store call succeeds")
+            .len(),
+        2
+    );
 
-    let audit = store.exemption_audit(None).await.unwrap();
+    let audit = store.exemption_audit(None).await.expect("store call succeeds");
     let trail: Vec<_> = audit
         .iter()
         .map(|a| (a.action.as_str(), a.actor.as_str()))
@@ -268,7 +296,14 @@ pub async fn exemptions_expire_and_are_audited<H: Harness>(h: &H) {
         trail,
         [("created", "alice"), ("created", "bob"), ("revoked", "carol")]
     );
-    assert_eq!(store.exemption_audit(Some(&forever.id)).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .exemption_audit(Some(&forever.id))
+            .await
+            .expect("store call succeeds")
+            .len(),
+        2
+    );
 
     // Bad input is refused by the schema, not stored.
     let empty_reason = store
@@ -302,7 +337,7 @@ pub async fn posture_records_many_results<H: Harness>(h: &H) {
     let changes = store
         .record_posture(&evaluation(&c, 1), &rows, &[])
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!(changes.added, 10_000);
     let mut fixed = rows.clone();
     for r in fixed.iter_mut().take(100) {
@@ -311,6 +346,6 @@ pub async fn posture_records_many_results<H: Harness>(h: &H) {
     let changes = store
         .record_posture(&evaluation(&c, 2), &fixed, &[])
         .await
-        .unwrap();
+        .expect("store call succeeds");
     assert_eq!((changes.fixed, changes.unchanged), (100, 9_900));
 }
