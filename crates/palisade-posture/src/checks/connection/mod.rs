@@ -3,7 +3,7 @@
 use palisade_domain::{CheckConfiguration, Collected, ServiceConnection};
 
 use crate::checks::common::production_like;
-use crate::{Check, Inventory, Item, Outcome};
+use crate::{Check, Inventory, Item, Outcome, Results};
 
 mod classic_azure;
 mod open_to_all;
@@ -72,6 +72,24 @@ pub(super) fn deploy_checks<'a>(
     }
 }
 
+/// Requires, of every deploying connection, a configured check that `has`
+/// recognizes; `pass` and `fail` give the reasons.
+pub(super) fn deploy_requires(
+    inv: &Inventory,
+    out: &mut Results,
+    has: fn(&[CheckConfiguration]) -> bool,
+    pass: impl Fn(&Item<'_, ServiceConnection>) -> String,
+    fail: impl Fn(&Item<'_, ServiceConnection>) -> String,
+) {
+    for c in inv.service_connections() {
+        let outcome = match deploy_checks(inv, &c) {
+            Err(o) => o,
+            Ok(checks) => Outcome::require(has(checks), pass(&c), fail(&c)),
+        };
+        out.push(&c, outcome);
+    }
+}
+
 #[cfg(test)]
 pub(super) mod test_support {
     use palisade_domain::{Resource, ServiceConnection};
@@ -104,5 +122,83 @@ pub(super) mod test_support {
                 s.unread.insert("service-connection".into(), "HTTP 500".into());
             }
         })
+    }
+}
+
+/// The checks that require an approval or branch control on every deploying
+/// connection.
+#[cfg(test)]
+mod required_check_tests {
+    use palisade_domain::{CheckConfiguration, Collected};
+
+    use super::test_support::{conn, run, stale, statuses};
+    use crate::fixture::{Estate, approval, branch_control};
+    use crate::{Check, Status};
+
+    type Make = fn(i64) -> CheckConfiguration;
+
+    /// (check, the configured check it requires, another one).
+    const CHECKS: [(&Check, Make, Make); 2] = [
+        (&super::without_approval::CHECK, approval, branch_control),
+        (&super::without_branch_control::CHECK, branch_control, approval),
+    ];
+
+    #[test]
+    fn required_check_passes() {
+        for (check, required, other) in CHECKS {
+            let e = conn(|c| c.checks = Collected::Read(vec![other(1), required(2)]));
+            assert_eq!(statuses(check, &e), [Status::Pass], "{}", check.id);
+        }
+    }
+
+    #[test]
+    fn missing_required_check_fails() {
+        for (check, _, other) in CHECKS {
+            let r = run(check, &conn(|c| c.checks = Collected::Read(vec![other(1)])));
+            assert_eq!(r[0].0, Status::Fail, "{}", check.id);
+            assert!(r[0].1.contains("conn-s1"), "{}: {}", check.id, r[0].1);
+            // Deploying by type, or named for production whatever its type.
+            let k8s = conn(|c| c.endpoint_type = "kubernetes".into());
+            assert_eq!(statuses(check, &k8s), [Status::Fail], "{}: kubernetes", check.id);
+            let prod = conn(|c| {
+                c.endpoint_type = "dockerregistry".into();
+                c.name = "acr-prod".into();
+            });
+            assert_eq!(statuses(check, &prod), [Status::Fail], "{}: production", check.id);
+        }
+    }
+
+    #[test]
+    fn unread_checks_are_unknown() {
+        for (check, ..) in CHECKS {
+            assert_eq!(
+                statuses(check, &Estate::unreadable()),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+            let e = conn(|c| c.checks = Collected::NotCollected);
+            assert_eq!(statuses(check, &e), [Status::Unknown], "{}", check.id);
+            let e = conn(|c| c.checks = Collected::Unreadable("HTTP 403".into()));
+            let r = run(check, &e);
+            assert_eq!(r[0].0, Status::Unknown, "{}", check.id);
+            assert!(r[0].1.contains("HTTP 403"), "{}: {}", check.id, r[0].1);
+            assert_eq!(
+                statuses(check, &stale(conn(|_| {}))),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn non_deploying_connection_is_not_applicable() {
+        for (check, ..) in CHECKS {
+            for t in ["github", "npm"] {
+                let e = conn(|c| c.endpoint_type = t.into());
+                assert_eq!(statuses(check, &e), [Status::NotApplicable], "{}: {t}", check.id);
+            }
+        }
     }
 }

@@ -1,8 +1,8 @@
 use palisade_domain::{ResourceKind, Severity};
 
-use super::deploy_checks;
+use super::deploy_requires;
 use crate::checks::approvals::has_approval;
-use crate::{Check, Inventory, Outcome, Results};
+use crate::{Check, Inventory, Results};
 
 pub(crate) static CHECK: Check = Check {
     id: "ado.service-connection.without-approval",
@@ -30,65 +30,16 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
-    for c in inv.service_connections() {
-        let outcome = match deploy_checks(inv, &c) {
-            Err(o) => o,
-            Ok(checks) => Outcome::require(
-                has_approval(checks),
-                format!("runs that use service connection {} wait for an approval", c.name),
-                format!(
-                    "service connection {} ({}) has no Approval check: any authorized run uses it unreviewed",
-                    c.name, c.value.endpoint_type
-                ),
-            ),
-        };
-        out.push(&c, outcome);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use palisade_domain::Collected;
-
-    use super::super::test_support::*;
-    use crate::Status;
-    use crate::fixture::*;
-
-    #[test]
-    fn approval_passes() {
-        let e = conn(|c| c.checks = Collected::Read(vec![branch_control(1), approval(2)]));
-        assert_eq!(statuses(&super::CHECK, &e), [Status::Pass]);
-    }
-
-    #[test]
-    fn no_approval_fails() {
-        let r = run(
-            &super::CHECK,
-            &conn(|c| c.checks = Collected::Read(vec![branch_control(1)])),
-        );
-        assert_eq!(r[0].0, Status::Fail);
-        assert!(r[0].1.contains("conn-s1"), "{}", r[0].1);
-        // Named for production, whatever its type.
-        let prod = conn(|c| {
-            c.endpoint_type = "dockerregistry".into();
-            c.name = "acr-prod".into();
-        });
-        assert_eq!(statuses(&super::CHECK, &prod), [Status::Fail]);
-    }
-
-    #[test]
-    fn unread_checks_are_unknown() {
-        assert_eq!(statuses(&super::CHECK, &Estate::unreadable()), [Status::Unknown]);
-        assert_eq!(
-            statuses(&super::CHECK, &conn(|c| c.checks = Collected::NotCollected)),
-            [Status::Unknown]
-        );
-        assert_eq!(statuses(&super::CHECK, &stale(conn(|_| {}))), [Status::Unknown]);
-    }
-
-    #[test]
-    fn non_deploying_connection_is_not_applicable() {
-        let e = conn(|c| c.endpoint_type = "github".into());
-        assert_eq!(statuses(&super::CHECK, &e), [Status::NotApplicable]);
-    }
+    deploy_requires(
+        inv,
+        out,
+        has_approval,
+        |c| format!("runs that use service connection {} wait for an approval", c.name),
+        |c| {
+            format!(
+                "service connection {} ({}) has no Approval check: any authorized run uses it unreviewed",
+                c.name, c.value.endpoint_type
+            )
+        },
+    );
 }

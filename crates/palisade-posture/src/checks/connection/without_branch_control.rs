@@ -1,8 +1,8 @@
 use palisade_domain::{ResourceKind, Severity};
 
-use super::deploy_checks;
+use super::deploy_requires;
 use crate::checks::approvals::has_branch_control;
-use crate::{Check, Inventory, Outcome, Results};
+use crate::{Check, Inventory, Results};
 
 pub(crate) static CHECK: Check = Check {
     id: "ado.service-connection.without-branch-control",
@@ -29,63 +29,21 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
-    for c in inv.service_connections() {
-        let outcome = match deploy_checks(inv, &c) {
-            Err(o) => o,
-            Ok(checks) => Outcome::require(
-                has_branch_control(checks),
-                format!(
-                    "service connection {} may only be used by runs from allowed branches",
-                    c.name
-                ),
-                format!(
-                    "service connection {} ({}) has no branch control check: a run from any branch may use it",
-                    c.name, c.value.endpoint_type
-                ),
-            ),
-        };
-        out.push(&c, outcome);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use palisade_domain::Collected;
-
-    use super::super::test_support::*;
-    use crate::Status;
-    use crate::fixture::*;
-
-    #[test]
-    fn branch_control_passes() {
-        let e = conn(|c| c.checks = Collected::Read(vec![approval(1), branch_control(2)]));
-        assert_eq!(statuses(&super::CHECK, &e), [Status::Pass]);
-    }
-
-    #[test]
-    fn no_branch_control_fails() {
-        let r = run(
-            &super::CHECK,
-            &conn(|c| c.checks = Collected::Read(vec![approval(1)])),
-        );
-        assert_eq!(r[0].0, Status::Fail);
-        assert!(r[0].1.contains("conn-s1"), "{}", r[0].1);
-        let k8s = conn(|c| c.endpoint_type = "kubernetes".into());
-        assert_eq!(statuses(&super::CHECK, &k8s), [Status::Fail]);
-    }
-
-    #[test]
-    fn unread_checks_are_unknown() {
-        assert_eq!(statuses(&super::CHECK, &Estate::unreadable()), [Status::Unknown]);
-        let e = conn(|c| c.checks = Collected::Unreadable("HTTP 403".into()));
-        let r = run(&super::CHECK, &e);
-        assert_eq!(r[0].0, Status::Unknown);
-        assert!(r[0].1.contains("HTTP 403"), "{}", r[0].1);
-    }
-
-    #[test]
-    fn non_deploying_connection_is_not_applicable() {
-        let e = conn(|c| c.endpoint_type = "npm".into());
-        assert_eq!(statuses(&super::CHECK, &e), [Status::NotApplicable]);
-    }
+    deploy_requires(
+        inv,
+        out,
+        has_branch_control,
+        |c| {
+            format!(
+                "service connection {} may only be used by runs from allowed branches",
+                c.name
+            )
+        },
+        |c| {
+            format!(
+                "service connection {} ({}) has no branch control check: a run from any branch may use it",
+                c.name, c.value.endpoint_type
+            )
+        },
+    );
 }

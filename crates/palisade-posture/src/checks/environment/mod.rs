@@ -63,3 +63,76 @@ pub(super) mod testing {
         Estate::new().with(Resource::Environment(e))
     }
 }
+
+/// The checks that require an approval or branch control on every
+/// production environment.
+#[cfg(test)]
+mod production_tests {
+    use palisade_domain::{CheckConfiguration, Collected};
+
+    use super::testing::{run, with_environment};
+    use crate::fixture::{Estate, approval, branch_control};
+    use crate::{Check, Status};
+
+    type Make = fn(i64) -> CheckConfiguration;
+
+    /// (check, the configured check it requires, another one).
+    const CHECKS: [(&Check, Make, Make); 2] = [
+        (
+            &super::production_without_approval::CHECK,
+            approval,
+            branch_control,
+        ),
+        (
+            &super::production_without_branch_control::CHECK,
+            branch_control,
+            approval,
+        ),
+    ];
+
+    #[test]
+    fn production_with_the_required_check_passes() {
+        for (check, required, other) in CHECKS {
+            for name in ["Production", "production"] {
+                let e = with_environment(name, Collected::Read(vec![other(1), required(2)]));
+                assert_eq!(run(check, &e), [Status::Pass], "{}: {name}", check.id);
+            }
+        }
+    }
+
+    #[test]
+    fn production_without_the_required_check_fails() {
+        for (check, _, other) in CHECKS {
+            for name in ["pre-prod", "production"] {
+                let e = with_environment(name, Collected::Read(vec![other(1)]));
+                assert_eq!(run(check, &e), [Status::Fail], "{}: {name}", check.id);
+            }
+        }
+    }
+
+    #[test]
+    fn other_environment_not_applicable() {
+        for (check, ..) in CHECKS {
+            for name in ["dev", "test"] {
+                let e = with_environment(name, Collected::Read(vec![]));
+                assert_eq!(run(check, &e), [Status::NotApplicable], "{}: {name}", check.id);
+            }
+        }
+    }
+
+    #[test]
+    fn unread_checks_are_unknown() {
+        for (check, ..) in CHECKS {
+            let e = with_environment("prod", Collected::NotCollected);
+            assert_eq!(run(check, &e), [Status::Unknown], "{}", check.id);
+            let e = with_environment("production", Collected::Unreadable("HTTP 403".into()));
+            assert_eq!(run(check, &e), [Status::Unknown], "{}", check.id);
+            assert_eq!(
+                run(check, &Estate::unreadable()),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+        }
+    }
+}

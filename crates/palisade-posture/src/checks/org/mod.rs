@@ -141,3 +141,128 @@ pub(super) mod testing {
         };
     }
 }
+
+/// Every organization check reads one flag, of the organization's policies
+/// or of its pipeline settings.
+#[cfg(test)]
+mod setting_tests {
+    use super::testing::{run, with_policy, with_setting};
+    use super::*;
+    use crate::Status;
+    use crate::fixture::Estate;
+
+    /// The organization with the flag set (`None`: absent).
+    type With = fn(&str, Option<bool>) -> Estate;
+
+    const CHECKS: [(&Check, &Setting, With); 16] = [
+        (
+            &public_projects_allowed::CHECK,
+            &public_projects_allowed::SETTING,
+            with_policy,
+        ),
+        (
+            &guest_access_allowed::CHECK,
+            &guest_access_allowed::SETTING,
+            with_policy,
+        ),
+        (
+            &oauth_apps_allowed::CHECK,
+            &oauth_apps_allowed::SETTING,
+            with_policy,
+        ),
+        (&ssh_allowed::CHECK, &ssh_allowed::SETTING, with_policy),
+        (
+            &conditional_access_off::CHECK,
+            &conditional_access_off::SETTING,
+            with_policy,
+        ),
+        (
+            &team_admin_invites::CHECK,
+            &team_admin_invites::SETTING,
+            with_policy,
+        ),
+        (
+            &request_access_on::CHECK,
+            &request_access_on::SETTING,
+            with_policy,
+        ),
+        (
+            &external_package_protection_off::CHECK,
+            &external_package_protection_off::SETTING,
+            with_policy,
+        ),
+        (&audit_log_off::CHECK, &audit_log_off::SETTING, with_policy),
+        (&job_scope_not_limited::CHECK, &JOB_AUTH_SCOPE, with_setting),
+        (
+            &release_job_scope_not_limited::CHECK,
+            &JOB_AUTH_SCOPE_FOR_RELEASES,
+            with_setting,
+        ),
+        (
+            &referenced_repos_not_protected::CHECK,
+            &REFERENCED_REPO_SCOPED_TOKEN,
+            with_setting,
+        ),
+        (
+            &settable_variables_unrestricted::CHECK,
+            &SETTABLE_VARIABLES,
+            with_setting,
+        ),
+        (
+            &classic_pipeline_creation_enabled::CHECK,
+            &CLASSIC_PIPELINE_CREATION,
+            with_setting,
+        ),
+        (&status_badges_public::CHECK, &PRIVATE_STATUS_BADGES, with_setting),
+        (
+            &shell_task_arguments_unchecked::CHECK,
+            &SHELL_TASK_ARGUMENTS,
+            with_setting,
+        ),
+    ];
+
+    #[test]
+    fn every_organization_check_is_in_the_table() {
+        assert_eq!(CHECKS.len(), super::CHECKS.len());
+        for c in super::CHECKS {
+            assert!(CHECKS.iter().any(|(t, ..)| t.id == c.id), "{}", c.id);
+        }
+    }
+
+    #[test]
+    fn secure_value_passes() {
+        for (check, s, with) in CHECKS {
+            assert_eq!(
+                run(check, &with(s.name, Some(s.secure))),
+                [Status::Pass],
+                "{}",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn insecure_value_fails() {
+        for (check, s, with) in CHECKS {
+            assert_eq!(
+                run(check, &with(s.name, Some(!s.secure))),
+                [Status::Fail],
+                "{}",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn missing_or_unreadable_is_unknown() {
+        for (check, s, with) in CHECKS {
+            assert_eq!(run(check, &with(s.name, None)), [Status::Unknown], "{}", check.id);
+            assert_eq!(
+                run(check, &Estate::unreadable()),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+        }
+    }
+}

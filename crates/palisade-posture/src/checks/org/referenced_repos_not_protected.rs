@@ -32,36 +32,3 @@ pub(crate) static CHECK: Check = Check {
 fn evaluate(inv: &Inventory, out: &mut Results) {
     org_setting(inv, out, &REFERENCED_REPO_SCOPED_TOKEN);
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::REFERENCED_REPO_SCOPED_TOKEN;
-    use super::super::testing::{run, with_setting};
-    use super::CHECK;
-    use crate::Status;
-    use crate::fixture::Estate;
-
-    #[test]
-    fn secure_value_passes() {
-        let s = &REFERENCED_REPO_SCOPED_TOKEN;
-        assert_eq!(run(&CHECK, &with_setting(s.name, Some(s.secure))), [Status::Pass]);
-    }
-
-    #[test]
-    fn insecure_value_fails() {
-        let s = &REFERENCED_REPO_SCOPED_TOKEN;
-        assert_eq!(
-            run(&CHECK, &with_setting(s.name, Some(!s.secure))),
-            [Status::Fail]
-        );
-    }
-
-    #[test]
-    fn missing_or_unreadable_is_unknown() {
-        assert_eq!(
-            run(&CHECK, &with_setting(REFERENCED_REPO_SCOPED_TOKEN.name, None)),
-            [Status::Unknown]
-        );
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
-    }
-}

@@ -26,7 +26,7 @@ pub(crate) static CHECK: Check = Check {
     evaluate,
 };
 
-const SETTING: Setting = Setting {
+pub(super) const SETTING: Setting = Setting {
     name: "Policy.AllowRequestAccessToken",
     secure: false,
     pass: "users cannot request access to the organization",
@@ -35,30 +35,4 @@ const SETTING: Setting = Setting {
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
     org_policy(inv, out, &SETTING);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::testing::{run, with_policy};
-    use super::{CHECK, SETTING};
-    use crate::Status;
-    use crate::fixture::Estate;
-
-    #[test]
-    fn secure_value_passes() {
-        let s = &SETTING;
-        assert_eq!(run(&CHECK, &with_policy(s.name, Some(s.secure))), [Status::Pass]);
-    }
-
-    #[test]
-    fn insecure_value_fails() {
-        let s = &SETTING;
-        assert_eq!(run(&CHECK, &with_policy(s.name, Some(!s.secure))), [Status::Fail]);
-    }
-
-    #[test]
-    fn missing_or_unreadable_is_unknown() {
-        assert_eq!(run(&CHECK, &with_policy(SETTING.name, None)), [Status::Unknown]);
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
-    }
 }

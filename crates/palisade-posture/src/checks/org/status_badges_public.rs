@@ -27,36 +27,3 @@ pub(crate) static CHECK: Check = Check {
 fn evaluate(inv: &Inventory, out: &mut Results) {
     org_setting(inv, out, &PRIVATE_STATUS_BADGES);
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::PRIVATE_STATUS_BADGES;
-    use super::super::testing::{run, with_setting};
-    use super::CHECK;
-    use crate::Status;
-    use crate::fixture::Estate;
-
-    #[test]
-    fn secure_value_passes() {
-        let s = &PRIVATE_STATUS_BADGES;
-        assert_eq!(run(&CHECK, &with_setting(s.name, Some(s.secure))), [Status::Pass]);
-    }
-
-    #[test]
-    fn insecure_value_fails() {
-        let s = &PRIVATE_STATUS_BADGES;
-        assert_eq!(
-            run(&CHECK, &with_setting(s.name, Some(!s.secure))),
-            [Status::Fail]
-        );
-    }
-
-    #[test]
-    fn missing_or_unreadable_is_unknown() {
-        assert_eq!(
-            run(&CHECK, &with_setting(PRIVATE_STATUS_BADGES.name, None)),
-            [Status::Unknown]
-        );
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
-    }
-}

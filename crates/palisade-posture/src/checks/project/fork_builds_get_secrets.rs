@@ -30,7 +30,7 @@ pub(crate) static CHECK: Check = Check {
     evaluate,
 };
 
-const SETTING: Setting = Setting {
+pub(super) const SETTING: Setting = Setting {
     name: "enforceNoAccessToSecretsFromForks",
     secure: true,
     pass: "builds of pull requests from forks get no secrets",
@@ -39,54 +39,4 @@ const SETTING: Setting = Setting {
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
     fork_protection(inv, out, &SETTING, |settings| require(settings, &SETTING));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::testing::{run, with_org_setting, with_project_setting};
-    use super::{CHECK, SETTING};
-    use crate::Status;
-    use crate::fixture::Estate;
-
-    fn project(value: Option<bool>) -> Estate {
-        with_org_setting(
-            SETTING.name,
-            Some(false),
-            with_project_setting(SETTING.name, value),
-        )
-    }
-
-    #[test]
-    fn secrets_withheld_from_forks_passes() {
-        assert_eq!(run(&CHECK, &project(Some(true))), [Status::Pass]);
-        let enforced = with_org_setting(
-            SETTING.name,
-            Some(true),
-            with_project_setting(SETTING.name, Some(false)),
-        );
-        assert_eq!(run(&CHECK, &enforced), [Status::Pass]);
-    }
-
-    #[test]
-    fn secrets_available_to_forks_fails() {
-        assert_eq!(run(&CHECK, &project(Some(false))), [Status::Fail]);
-    }
-
-    #[test]
-    fn without_fork_builds_not_applicable() {
-        let off = project(Some(false)).map(|r| {
-            if let palisade_domain::Resource::ProjectSettings(s) = r {
-                s.pipeline_settings.insert("buildsEnabledForForks".into(), false);
-            }
-        });
-        assert_eq!(run(&CHECK, &off), [Status::NotApplicable]);
-        let org_off = with_org_setting("buildsEnabledForForks", Some(false), project(Some(false)));
-        assert_eq!(run(&CHECK, &org_off), [Status::NotApplicable]);
-    }
-
-    #[test]
-    fn missing_or_unreadable_is_unknown() {
-        assert_eq!(run(&CHECK, &project(None)), [Status::Unknown]);
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
-    }
 }

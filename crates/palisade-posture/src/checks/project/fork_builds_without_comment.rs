@@ -30,7 +30,7 @@ pub(crate) static CHECK: Check = Check {
     evaluate,
 };
 
-const SETTING: Setting = Setting {
+pub(super) const SETTING: Setting = Setting {
     name: "isCommentRequiredForPullRequest",
     secure: true,
     pass: "a team member must comment before a pull request from a fork is built",
@@ -59,41 +59,21 @@ mod tests {
     use super::super::testing::{run, with_org_setting, with_project_setting};
     use super::{CHECK, NON_TEAM_ONLY, SETTING};
     use crate::Status;
-    use crate::fixture::Estate;
 
-    fn project(value: Option<bool>) -> Estate {
-        with_org_setting(
+    /// The pass, fail, unknown and not-applicable cases are in
+    /// `project::fork_tests`; this covers the narrowing to non-team members.
+    #[test]
+    fn comment_required_for_non_team_members_only_passes() {
+        let non_team = with_org_setting(
             SETTING.name,
             Some(false),
-            with_project_setting(SETTING.name, value),
+            with_project_setting(SETTING.name, Some(true)),
         )
-    }
-
-    #[test]
-    fn comment_required_passes() {
-        assert_eq!(run(&CHECK, &project(Some(true))), [Status::Pass]);
-        let non_team = project(Some(true)).map(|r| {
+        .map(|r| {
             if let palisade_domain::Resource::ProjectSettings(s) = r {
                 s.pipeline_settings.insert(NON_TEAM_ONLY.into(), true);
             }
         });
         assert_eq!(run(&CHECK, &non_team), [Status::Pass]);
-    }
-
-    #[test]
-    fn no_comment_gate_fails() {
-        assert_eq!(run(&CHECK, &project(Some(false))), [Status::Fail]);
-    }
-
-    #[test]
-    fn without_fork_builds_not_applicable() {
-        let off = with_org_setting("buildsEnabledForForks", Some(false), project(Some(false)));
-        assert_eq!(run(&CHECK, &off), [Status::NotApplicable]);
-    }
-
-    #[test]
-    fn missing_or_unreadable_is_unknown() {
-        assert_eq!(run(&CHECK, &project(None)), [Status::Unknown]);
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

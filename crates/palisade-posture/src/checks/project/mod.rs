@@ -133,3 +133,178 @@ pub(super) mod testing {
         })
     }
 }
+
+/// The project pipeline-setting checks: each reads one flag of the project's
+/// settings, which the organization may enforce.
+#[cfg(test)]
+mod setting_tests {
+    use super::testing::{run, with_org_setting, with_project_setting};
+    use crate::checks::common::Setting;
+    use crate::checks::org::{
+        CLASSIC_PIPELINE_CREATION, JOB_AUTH_SCOPE, JOB_AUTH_SCOPE_FOR_RELEASES, PRIVATE_STATUS_BADGES,
+        REFERENCED_REPO_SCOPED_TOKEN, SETTABLE_VARIABLES, SHELL_TASK_ARGUMENTS,
+    };
+    use crate::fixture::Estate;
+    use crate::{Check, Status};
+
+    const CHECKS: [(&Check, &Setting); 7] = [
+        (&super::job_scope_not_limited::CHECK, &JOB_AUTH_SCOPE),
+        (
+            &super::release_job_scope_not_limited::CHECK,
+            &JOB_AUTH_SCOPE_FOR_RELEASES,
+        ),
+        (
+            &super::referenced_repos_not_protected::CHECK,
+            &REFERENCED_REPO_SCOPED_TOKEN,
+        ),
+        (
+            &super::settable_variables_unrestricted::CHECK,
+            &SETTABLE_VARIABLES,
+        ),
+        (
+            &super::classic_pipeline_creation_enabled::CHECK,
+            &CLASSIC_PIPELINE_CREATION,
+        ),
+        (&super::status_badges_public::CHECK, &PRIVATE_STATUS_BADGES),
+        (
+            &super::shell_task_arguments_unchecked::CHECK,
+            &SHELL_TASK_ARGUMENTS,
+        ),
+    ];
+
+    /// The project's flag `project` under the organization's flag `org`.
+    fn estate(s: &Setting, org: Option<bool>, project: Option<bool>) -> Estate {
+        with_org_setting(s.name, org, with_project_setting(s.name, project))
+    }
+
+    #[test]
+    fn secure_project_setting_or_organization_enforcement_passes() {
+        for (check, s) in CHECKS {
+            let own = estate(s, Some(!s.secure), Some(s.secure));
+            assert_eq!(run(check, &own), [Status::Pass], "{}", check.id);
+            let enforced = estate(s, Some(s.secure), Some(!s.secure));
+            assert_eq!(run(check, &enforced), [Status::Pass], "{}: enforced", check.id);
+        }
+    }
+
+    #[test]
+    fn insecure_project_setting_fails() {
+        for (check, s) in CHECKS {
+            let e = estate(s, Some(!s.secure), Some(!s.secure));
+            assert_eq!(run(check, &e), [Status::Fail], "{}", check.id);
+        }
+    }
+
+    #[test]
+    fn missing_or_unreadable_is_unknown() {
+        for (check, s) in CHECKS {
+            assert_eq!(
+                run(check, &estate(s, None, None)),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+            assert_eq!(
+                run(check, &Estate::unreadable()),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+        }
+    }
+}
+
+/// The fork-build protections: judged only for projects that build pull
+/// requests from forks, and passed when the organization enforces them.
+#[cfg(test)]
+mod fork_tests {
+    use palisade_domain::Resource;
+
+    use super::FORK_BUILDS;
+    use super::testing::{run, with_org_setting, with_project_setting};
+    use crate::checks::common::Setting;
+    use crate::fixture::Estate;
+    use crate::{Check, Status};
+
+    const CHECKS: [(&Check, &Setting); 3] = [
+        (
+            &super::fork_builds_full_scope::CHECK,
+            &super::fork_builds_full_scope::SETTING,
+        ),
+        (
+            &super::fork_builds_get_secrets::CHECK,
+            &super::fork_builds_get_secrets::SETTING,
+        ),
+        (
+            &super::fork_builds_without_comment::CHECK,
+            &super::fork_builds_without_comment::SETTING,
+        ),
+    ];
+
+    /// The project's flag set to `value`, not enforced by the organization.
+    fn project(s: &Setting, value: Option<bool>) -> Estate {
+        with_org_setting(s.name, Some(false), with_project_setting(s.name, value))
+    }
+
+    #[test]
+    fn protected_or_enforced_passes() {
+        for (check, s) in CHECKS {
+            assert_eq!(
+                run(check, &project(s, Some(s.secure))),
+                [Status::Pass],
+                "{}",
+                check.id
+            );
+            let enforced = with_org_setting(
+                s.name,
+                Some(s.secure),
+                with_project_setting(s.name, Some(!s.secure)),
+            );
+            assert_eq!(run(check, &enforced), [Status::Pass], "{}: enforced", check.id);
+        }
+    }
+
+    #[test]
+    fn unprotected_fails() {
+        for (check, s) in CHECKS {
+            assert_eq!(
+                run(check, &project(s, Some(!s.secure))),
+                [Status::Fail],
+                "{}",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn without_fork_builds_not_applicable() {
+        for (check, s) in CHECKS {
+            let off = project(s, Some(!s.secure)).map(|r| {
+                if let Resource::ProjectSettings(p) = r {
+                    p.pipeline_settings.insert(FORK_BUILDS.into(), false);
+                }
+            });
+            assert_eq!(run(check, &off), [Status::NotApplicable], "{}: project", check.id);
+            let org_off = with_org_setting(FORK_BUILDS, Some(false), project(s, Some(!s.secure)));
+            assert_eq!(
+                run(check, &org_off),
+                [Status::NotApplicable],
+                "{}: organization",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn missing_or_unreadable_is_unknown() {
+        for (check, s) in CHECKS {
+            assert_eq!(run(check, &project(s, None)), [Status::Unknown], "{}", check.id);
+            assert_eq!(
+                run(check, &Estate::unreadable()),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+        }
+    }
+}

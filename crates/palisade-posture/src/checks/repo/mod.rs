@@ -451,3 +451,73 @@ mod findings_tests {
         }
     }
 }
+
+/// The "policy of type X missing" checks: each requires one enabled,
+/// blocking policy type on the default branch.
+#[cfg(test)]
+mod require_policy_tests {
+    use serde_json::json;
+
+    use super::policy_type::{AUTHOR_EMAIL, BUILD, COMMENTS, MIN_REVIEWERS, WORK_ITEM_LINKING};
+    use super::test_support::{on_r1, out_of_scope, repo_with, run, statuses};
+    use crate::fixture::{Estate, PROJECT, policy};
+    use crate::{Check, Status};
+
+    const CHECKS: [(&Check, &str); 4] = [
+        (&super::no_build_validation::CHECK, BUILD),
+        (&super::comment_resolution::CHECK, COMMENTS),
+        (&super::no_linked_work_items::CHECK, WORK_ITEM_LINKING),
+        (&super::author_email_unrestricted::CHECK, AUTHOR_EMAIL),
+    ];
+
+    #[test]
+    fn required_policy_passes() {
+        for (check, type_id) in CHECKS {
+            let e = repo_with(vec![on_r1(1, type_id, json!({}))]);
+            assert_eq!(statuses(check, &e), [Status::Pass], "{}", check.id);
+            let wide = policy(2, PROJECT, type_id, None, json!({}));
+            assert_eq!(
+                statuses(check, &repo_with(vec![wide])),
+                [Status::Pass],
+                "{}: project-wide",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn missing_or_optional_policy_fails() {
+        for (check, type_id) in CHECKS {
+            let other = on_r1(1, MIN_REVIEWERS, json!({"minimumApproverCount": 2}));
+            let r = run(check, &repo_with(vec![other]));
+            assert_eq!(r[0].0, Status::Fail, "{}", check.id);
+            assert!(r[0].1.contains("repo-r1"), "{}: {}", check.id, r[0].1);
+            let mut optional = on_r1(3, type_id, json!({}));
+            optional.is_blocking = false;
+            let r = run(check, &repo_with(vec![optional]));
+            assert_eq!(r[0].0, Status::Fail, "{}", check.id);
+            assert!(r[0].1.contains("optional"), "{}: {}", check.id, r[0].1);
+        }
+    }
+
+    #[test]
+    fn unread_policies_are_unknown() {
+        for (check, _) in CHECKS {
+            assert_eq!(
+                statuses(check, &Estate::unreadable()),
+                [Status::Unknown],
+                "{}",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn out_of_scope_repositories_are_not_applicable() {
+        for (check, _) in CHECKS {
+            for e in out_of_scope(&[]) {
+                assert_eq!(statuses(check, &e), [Status::NotApplicable], "{}", check.id);
+            }
+        }
+    }
+}
