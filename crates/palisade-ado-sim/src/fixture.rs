@@ -68,7 +68,29 @@ pub struct Org {
     pub max_api_version: Option<String>,
     pub projects: Vec<Project>,
     pub agent_pools: Vec<AgentPool>,
+    /// Organization policies (`Policy.DisallowSecureShell`, ...) to their value; missing ones get
+    /// the simulator's defaults for a new organization (served by the internal data provider).
+    pub policies: BTreeMap<String, bool>,
+    /// Organization-level pipeline settings (`enforceJobAuthScope`, ...); missing ones get the
+    /// defaults of a new organization.
+    pub pipeline_settings: BTreeMap<String, Value>,
+    /// Data sources the caller may not read here, answered as ADO refuses them (see
+    /// [`DENIABLE_SOURCES`]); also settable at runtime with the `denied` knob.
+    pub denied: Vec<String>,
 }
+
+/// Data sources a fixture's `denied` list (or the `denied` knob) can refuse, each answered the
+/// way ADO refuses it: `org-policies` and `org-pipeline-settings` (a `dataProviderExceptions`
+/// entry, as for a caller who is not a Project Collection Administrator), `advanced-security`
+/// (404 `VS800075`, as where Advanced Security is not available), `checks` (403), and
+/// `general-settings` (401 `TF400813`, as for a token without the scope).
+pub const DENIABLE_SOURCES: &[&str] = &[
+    "org-policies",
+    "org-pipeline-settings",
+    "advanced-security",
+    "checks",
+    "general-settings",
+];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -89,6 +111,8 @@ pub struct Project {
     pub environments: Vec<Environment>,
     pub queues: Vec<Queue>,
     pub pipeline_permissions: Vec<PipelinePermission>,
+    /// Approvals and checks on service connections and environments.
+    pub checks: Vec<Check>,
     /// `build/generalsettings` fields (camelCase ADO names); missing ones get ADO's defaults.
     pub general_settings: BTreeMap<String, Value>,
     pub wikis: Vec<Wiki>,
@@ -116,6 +140,34 @@ pub struct Repo {
     /// `branches`; see [`crate::content`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated: Option<crate::content::RepoRecipe>,
+    /// GitHub Advanced Security for Azure DevOps; absent = never enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced_security: Option<AdvancedSecurity>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdvancedSecurity {
+    pub enabled: bool,
+    /// Secret push protection.
+    pub block_pushes: bool,
+}
+
+/// An approval or check on a protected resource (`pipelines/checks/configurations`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Check {
+    pub id: i64,
+    /// `endpoint` or `environment`.
+    pub resource_type: String,
+    /// The resource's id or name in the same project.
+    pub resource: String,
+    /// `Approval`, `Task Check` (branch control, business hours, ...) or `ExclusiveLock`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The type's settings in ADO's shape (`approvers`, `definitionRef`, `inputs`, ...).
+    pub settings: Value,
+    pub timeout: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -291,8 +343,11 @@ pub struct Pipeline {
     /// `yaml` (default) or `classic` (designer).
     pub kind: Option<String>,
     pub yaml_filename: Option<String>,
-    /// Repository name in the same project.
+    /// Repository name in the same project (or `owner/name` for an external repository).
     pub repository: Option<String>,
+    /// `TfsGit` (default), `GitHub`, `GitHubEnterprise`, `Bitbucket`, `Git`, `Svn`: an external
+    /// source is served as named, without a repository of the fixture behind it.
+    pub repository_type: Option<String>,
     pub variables: BTreeMap<String, Variable>,
     pub variable_groups: Vec<i64>,
     /// Triggers in ADO's shape, e.g. `{triggerType: pullRequest, forks: {enabled: true, allowSecrets: false}}`.
@@ -400,6 +455,8 @@ pub struct AgentPool {
     pub pool_type: Option<String>,
     pub size: i64,
     pub auto_provision: bool,
+    /// Agents update themselves (default true).
+    pub auto_update: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -601,6 +658,17 @@ impl Estate {
                     org.name
                 )));
             }
+            if let Some(bad) = org
+                .denied
+                .iter()
+                .find(|d| !DENIABLE_SOURCES.iter().any(|s| s.eq_ignore_ascii_case(d)))
+            {
+                return Err(FixtureError::Invalid(format!(
+                    "organization {}: unknown denied source {bad:?} (known: {})",
+                    org.name,
+                    DENIABLE_SOURCES.join(", ")
+                )));
+            }
             let on = org.name.clone();
             org.id.get_or_insert_with(|| stable_id(&["org", &on]));
             for p in &mut org.projects {
@@ -707,6 +775,13 @@ impl Project {
         self.repos
             .iter()
             .find(|r| r.name.eq_ignore_ascii_case(key) || (as_id.is_some() && r.id == as_id))
+    }
+}
+
+impl Org {
+    /// Whether `source` (one of [`DENIABLE_SOURCES`]) is refused in this organization by the fixture.
+    pub fn denies(&self, source: &str) -> bool {
+        self.denied.iter().any(|d| d.eq_ignore_ascii_case(source))
     }
 }
 

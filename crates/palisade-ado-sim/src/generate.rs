@@ -15,9 +15,9 @@ use uuid::Uuid;
 
 use crate::content::{PlantedSecret, RepoRecipe};
 use crate::fixture::{
-    AgentPool, Branch, Commit, Environment, Estate, Org, OrgScope, Pat, Pipeline, PipelinePermission, Policy,
-    Project, Queue, Repo, SecureFile, ServiceEndpoint, User, Variable, VariableGroup, Wiki, WikiPage,
-    WorkItem, stable_id,
+    AdvancedSecurity, AgentPool, Branch, Check, Commit, Environment, Estate, Org, OrgScope, Pat, Pipeline,
+    PipelinePermission, Policy, Project, Queue, Repo, SecureFile, ServiceEndpoint, User, Variable,
+    VariableGroup, Wiki, WikiPage, WorkItem, stable_id,
 };
 use crate::knobs::SplitMix64;
 
@@ -150,6 +150,9 @@ impl Estate {
     /// Builds an estate deterministically from `opts`.
     pub fn generate(opts: &GenerateOptions) -> Estate {
         let mut rng = SplitMix64::new(opts.seed);
+        // Posture attributes draw from their own stream, so estates generated before they
+        // existed keep every other value.
+        let mut extra = SplitMix64::new(opts.seed ^ 0x0005_ec0f_u64.rotate_left(32));
         let base_date: DateTime<Utc> = DateTime::from_timestamp(1_704_067_200, 0).unwrap_or_default();
         let admin = User {
             id: Some(stable_id(&["gen-user", "admin", &opts.seed.to_string()])),
@@ -181,6 +184,8 @@ impl Estate {
                         id: 1,
                         name: "Default".into(),
                         size: 2,
+                        auto_provision: extra.chance(0.5),
+                        auto_update: Some(extra.chance(0.5)),
                         ..AgentPool::default()
                     },
                     AgentPool {
@@ -193,6 +198,22 @@ impl Estate {
                 ],
                 ..Org::default()
             };
+            for name in [
+                "Policy.DisallowOAuthAuthentication",
+                "Policy.DisallowSecureShell",
+                "Policy.LogAuditEvents",
+                "Policy.DisallowAadGuestUserAccess",
+            ] {
+                org.policies.insert(name.into(), extra.chance(0.5));
+            }
+            for name in [
+                "enforceJobAuthScope",
+                "disableClassicPipelineCreation",
+                "statusBadgesArePrivate",
+            ] {
+                org.pipeline_settings
+                    .insert(name.into(), json!(extra.chance(0.5)));
+            }
             org.projects.reserve(opts.projects);
             let mut work_item_id = 1;
             for p in 0..opts.projects {
@@ -233,6 +254,12 @@ impl Estate {
                         is_fork: rng.chance(0.03),
                         ..Repo::default()
                     };
+                    if extra.chance(0.3) {
+                        repo.advanced_security = Some(AdvancedSecurity {
+                            enabled: true,
+                            block_pushes: extra.chance(0.5),
+                        });
+                    }
                     if opts.repo_content == RepoContent::Realistic {
                         let recipe = realistic_recipe(&mut rng, opts, empty);
                         repo.default_branch = recipe.default_ref();
@@ -326,13 +353,43 @@ impl Estate {
                         stable_id(&["sp", &pname, &ename]).to_string(),
                     );
                     parameters.insert("serviceprincipalkey".into(), random_b64(&mut rng, 40));
+                    let sub = stable_id(&["subscription", &org_name, &pname]);
+                    let scope = if extra.chance(0.5) {
+                        format!("/subscriptions/{sub}/resourcegroups/rg-{pname}")
+                    } else {
+                        format!("/subscriptions/{sub}")
+                    };
+                    parameters.insert("scope".into(), scope);
+                    let mut data = BTreeMap::new();
+                    data.insert("scopeLevel".into(), "Subscription".into());
+                    data.insert("subscriptionId".into(), sub.to_string());
+                    let wif = extra.chance(0.5);
+                    if wif {
+                        parameters.remove("serviceprincipalkey");
+                    }
+                    if extra.chance(0.4) {
+                        project.checks.push(Check {
+                            id: (project.checks.len() + 1) as i64,
+                            resource_type: "endpoint".into(),
+                            resource: id.to_string(),
+                            kind: "Approval".into(),
+                            settings: json!({"approvers": [], "executionOrder": 1, "minRequiredApprovers": 1, "instructions": "", "blockedApprovers": []}),
+                            timeout: None,
+                        });
+                    }
                     project.service_endpoints.push(ServiceEndpoint {
                         id: Some(id),
                         name: ename,
                         kind: "azurerm".into(),
                         url: "https://management.azure.com/".into(),
-                        scheme: "ServicePrincipal".into(),
+                        scheme: if wif {
+                            "WorkloadIdentityFederation"
+                        } else {
+                            "ServicePrincipal"
+                        }
+                        .into(),
                         parameters,
+                        data,
                         ..ServiceEndpoint::default()
                     });
                     if rng.chance(0.3) {
@@ -436,6 +493,16 @@ impl Estate {
                         name: "production".into(),
                         description: String::new(),
                     });
+                    if extra.chance(0.5) {
+                        project.checks.push(Check {
+                            id: (project.checks.len() + 1) as i64,
+                            resource_type: "environment".into(),
+                            resource: "1".into(),
+                            kind: "Approval".into(),
+                            settings: json!({"approvers": [], "executionOrder": 1, "minRequiredApprovers": 1, "instructions": "", "blockedApprovers": []}),
+                            timeout: None,
+                        });
+                    }
                 }
                 if rng.chance(0.2) {
                     project.secure_files.push(SecureFile {

@@ -96,6 +96,10 @@ pub struct Knobs {
     pub seed: u64,
     /// Service hook deliveries.
     pub hooks: HookKnobs,
+    /// Data sources refused per organization (name, lowercase, or `*` for all) on top of the
+    /// fixture's `denied` lists: `org-policies`, `org-pipeline-settings`, `advanced-security`,
+    /// `checks`, `general-settings` (see [`crate::fixture::DENIABLE_SOURCES`]).
+    pub denied: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Knobs {
@@ -111,11 +115,21 @@ impl Default for Knobs {
             token_lifetime_secs: 3600,
             seed: 0x5eed,
             hooks: HookKnobs::default(),
+            denied: BTreeMap::new(),
         }
     }
 }
 
 impl Knobs {
+    /// Whether the knobs refuse `source` in `org`.
+    pub fn denies(&self, org: &str, source: &str) -> bool {
+        self.denied
+            .iter()
+            .filter(|(o, _)| o.as_str() == "*" || o.eq_ignore_ascii_case(org))
+            .flat_map(|(_, list)| list)
+            .any(|s| s.eq_ignore_ascii_case(source))
+    }
+
     /// Applies a partial JSON object (recursively merged) on top of these knobs.
     pub fn merged(&self, patch: &serde_json::Value) -> Result<Self, serde_json::Error> {
         let mut current = serde_json::to_value(self)?;

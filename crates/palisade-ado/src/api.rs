@@ -6,14 +6,15 @@ use serde_json::json;
 use url::Url;
 
 use crate::client::{AdoClient, CONNECTION_DATA, Endpoint, join_segments};
+use crate::data_providers::{ORG_PIPELINE_SETTINGS, ORG_POLICIES};
 use crate::error::{AdoError, scope_missing_message};
 use crate::models::{
-    Account, AgentPool, BuildDefinition, Comment, CommentThreadStatus, ConnectionData, EnvironmentInstance,
-    GeneralSettings, GitCommitRef, GitPullRequest, GitPullRequestCommentThread, GitPullRequestIteration,
-    GitPullRequestStatus, GitRef, GitRepository, List, NewPullRequestStatus, NewSubscription, NewThread,
-    PolicyConfiguration, Profile, PullRequestStatus, PullRequestUpdate, ResourcePipelinePermissions,
-    SecureFile, ServiceEndpoint, Subscription, TeamProject, VariableGroup, WikiPage, WikiV2, WiqlResult,
-    WorkItem,
+    Account, AdvSecEnablement, AgentPool, BuildDefinition, CheckConfiguration, Comment, CommentThreadStatus,
+    ConnectionData, EnvironmentInstance, GeneralSettings, GitCommitRef, GitPullRequest,
+    GitPullRequestCommentThread, GitPullRequestIteration, GitPullRequestStatus, GitRef, GitRepository, List,
+    NewPullRequestStatus, NewSubscription, NewThread, PolicyConfiguration, Profile, PullRequestStatus,
+    PullRequestUpdate, ResourcePipelinePermissions, SecureFile, ServiceEndpoint, Subscription, TeamProject,
+    VariableGroup, WikiPage, WikiV2, WiqlResult, WorkItem,
 };
 
 const fn ep(name: &'static str, version: &'static str, scope: &'static str) -> Endpoint {
@@ -41,6 +42,8 @@ const SECURE_FILES: Endpoint = ep("secure files", "7.2-preview.1", "vso.securefi
 const ENVIRONMENTS: Endpoint = ep("environments", "7.1", "vso.environment_manage");
 const POOLS: Endpoint = ep("agent pools", "7.1", "vso.agentpools");
 const PIPELINE_PERMISSIONS: Endpoint = ep("pipeline permissions", "7.1-preview.1", "vso.build");
+const CHECK_CONFIGURATIONS: Endpoint = ep("check configurations", "7.1-preview.1", "vso.build");
+const ADVSEC_ENABLEMENT: Endpoint = ep("Advanced Security enablement", "7.2-preview.1", "vso.advsec");
 const WIKIS: Endpoint = ep("wikis", "7.1", "vso.wiki");
 const WIKI_PAGE: Endpoint = ep("wiki page", "7.1", "vso.wiki");
 const WIQL: Endpoint = ep("wiql query", "7.1", "vso.work");
@@ -382,6 +385,92 @@ impl AdoClient {
             resource_id,
         ]);
         self.get_json(&PIPELINE_PERMISSIONS, &url, &[]).await
+    }
+
+    /// Approvals and checks on a protected resource. `resource_type`: `endpoint`,
+    /// `environment`, `queue`, `variablegroup`, `securefile`, `repository`.
+    pub async fn check_configurations(
+        &self,
+        project: &str,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> Result<Vec<CheckConfiguration>, AdoError> {
+        let url = self.url(&[project, "_apis", "pipelines", "checks", "configurations"]);
+        let list: List<CheckConfiguration> = self
+            .get_json(
+                &CHECK_CONFIGURATIONS,
+                &url,
+                &[
+                    q("resourceType", resource_type),
+                    q("resourceId", resource_id),
+                    q("$expand", "settings"),
+                ],
+            )
+            .await?;
+        Ok(list.value)
+    }
+
+    /// The Advanced Security host of the organization: `https://advsec.dev.azure.com/{org}` for
+    /// the public cloud (either URL form), the organization's own base for any other API host
+    /// (the simulator serves every host at one address). Server has no Advanced Security.
+    fn advsec_base(&self) -> Result<Url, AdoError> {
+        match self.deployment() {
+            Deployment::Cloud { api_url, .. } => {
+                let public = Url::parse(api_url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                    .is_some_and(|h| h == "dev.azure.com");
+                if public {
+                    let s = format!("https://advsec.dev.azure.com/{}", self.org().as_str());
+                    Url::parse(&s).map_err(|e| {
+                        AdoError::InvalidRequest(format!("bad Advanced Security URL {s:?}: {e}"))
+                    })
+                } else {
+                    Ok(self.base_url().clone())
+                }
+            }
+            Deployment::Server { .. } => Err(AdoError::NotFound {
+                what: "Advanced Security: Azure DevOps Server does not have it".into(),
+            }),
+        }
+    }
+
+    /// Whether Advanced Security (and secret push protection) is on for one repository.
+    pub async fn advanced_security_enablement(
+        &self,
+        project: &str,
+        repo_id: &str,
+    ) -> Result<AdvSecEnablement, AdoError> {
+        let url = join_segments(
+            &self.advsec_base()?,
+            &[
+                project,
+                "_apis",
+                "management",
+                "repositories",
+                repo_id,
+                "enablement",
+            ],
+        );
+        // Without `includeAllProperties=true` ADO answers `blockPushes: null`.
+        self.get_json(&ADVSEC_ENABLEMENT, &url, &[q("includeAllProperties", "true")])
+            .await
+    }
+
+    /// Organization policies (`Policy.DisallowSecureShell`, ...) to their effective values.
+    /// An internal API (a UI data provider): needs Project Collection Administrator.
+    pub async fn organization_policies(&self) -> Result<std::collections::BTreeMap<String, bool>, AdoError> {
+        let data = self.data_provider(&ORG_POLICIES).await?;
+        crate::data_providers::policies(&data)
+    }
+
+    /// Organization-level pipeline settings (`enforceJobAuthScope`, ...). An internal API
+    /// (a UI data provider): needs Project Collection Administrator.
+    pub async fn organization_pipeline_settings(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, bool>, AdoError> {
+        let data = self.data_provider(&ORG_PIPELINE_SETTINGS).await?;
+        crate::data_providers::flags(&data)
     }
 
     pub async fn wikis(&self, project: &str) -> Result<Vec<WikiV2>, AdoError> {

@@ -129,6 +129,7 @@ pub fn scope_permission(scope: &str) -> &'static str {
         "vso.wiki" => "Wiki.Read",
         "vso.work" => "WorkItems.Read",
         "vso.profile" => "Profile.Read",
+        "vso.advsec" => "AdvancedSecurity.Read",
         _ => "the required",
     }
 }

@@ -23,6 +23,7 @@ mod api;
 pub mod auth;
 mod builder;
 mod client;
+mod data_providers;
 mod error;
 pub mod models;
 pub mod rate;

@@ -7,33 +7,43 @@
 //! restarted with the same run fetches only what is missing
 //! ([`DiscoverySink::already_done`]).
 //!
-//! Order: the organization (connectionData's `instanceId` is the org id),
-//! agent pools, projects, and all repositories in one org-level call; then,
-//! per project and concurrently, one listing with the project's settings,
-//! pipelines, branch policies, service connections, variable groups, secure
-//! files, environments and pipeline permissions.
+//! Order: connectionData (its `instanceId` is the org id); agent pools, the
+//! organization policies and pipeline settings (internal data providers),
+//! projects and all repositories in one org-level call, then the organization
+//! resource (carrying the policies, the settings, and the org-level listings
+//! that failed); then, per project and concurrently, one listing with the
+//! project's settings, pipelines, branch policies, service connections (with
+//! their checks), variable groups, secure files, environments (with their
+//! checks), pipeline permissions, and Advanced Security per repository.
 //!
-//! A failed call (403, 404, 5xx after retries, a preview API the server does
-//! not have) is recorded in the report and its kinds are left out of the
-//! listing, so removals are never inferred from a failed call; the run goes
-//! on. A bad credential (401, sign-in page) stops the run: every other call
-//! would fail the same way.
+//! A failed listing (403, 404, 5xx after retries, a preview API the server
+//! does not have) is recorded in the report and its kinds are left out of the
+//! listing, so removals are never inferred from a failed call; the project's
+//! `ProjectSettings` (always written) names it in `unread` with the reason,
+//! and the organization does so for org-level listings. Data that is not a
+//! listing (policies, settings, checks, Advanced Security) is kept as
+//! [`Collected::Unreadable`] with the reason. The run goes on. A bad
+//! credential (401, sign-in page) stops the run: every other call would fail
+//! the same way.
 
 mod map;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
 use futures_util::stream;
-use palisade_ado::models::{BuildDefinition, GitRepository, TeamProject};
+use palisade_ado::models::{
+    AdvSecEnablement, BuildDefinition, CheckConfiguration, GitRepository, ResourcePipelinePermissions,
+    TeamProject,
+};
 use palisade_ado::{AdoClient, AdoError, RateStats};
-use palisade_domain::{OrgName, Resource, ResourceKind, Scope};
+use palisade_domain::{Collected, OrgName, Resource, ResourceKind, Scope};
 
 /// Every resource of `kinds` in `scope`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -142,24 +152,39 @@ pub enum DiscoverError {
     Sink(#[from] SinkError),
 }
 
-/// The outcome of one call inside a listing: auth failures abort.
-fn triage<T>(
+/// The outcome of one listing call: auth failures abort; any other failure is
+/// reported and comes back as its reason.
+fn settle<T>(
     r: Result<T, AdoError>,
     scope: &Scope,
     kind: ResourceKind,
     errors: &mut Vec<DiscoveryError>,
-) -> Result<Option<T>, DiscoverError> {
+) -> Result<Result<T, String>, DiscoverError> {
     match r {
-        Ok(v) => Ok(Some(v)),
+        Ok(v) => Ok(Ok(v)),
         Err(e) if e.is_auth_failure() => Err(DiscoverError::Auth(e)),
         Err(e) => {
             tracing::warn!(scope = %scope.key(), %kind, error = %e, "listing failed");
+            let message = e.to_string();
             errors.push(DiscoveryError {
                 scope: scope.clone(),
                 kind: Some(kind),
-                message: e.to_string(),
+                message: message.clone(),
             });
-            Ok(None)
+            Ok(Err(message))
+        }
+    }
+}
+
+/// Data that is not a listing (policies, checks, ...): auth failures abort;
+/// any other failure is kept as the reason it could not be read.
+fn collected<T>(r: Result<T, AdoError>, what: &str) -> Result<Collected<T>, DiscoverError> {
+    match r {
+        Ok(v) => Ok(Collected::Read(v)),
+        Err(e) if e.is_auth_failure() => Err(DiscoverError::Auth(e)),
+        Err(e) => {
+            tracing::warn!(what, error = %e, "could not read");
+            Ok(Collected::Unreadable(e.to_string()))
         }
     }
 }
@@ -184,27 +209,6 @@ impl Run<'_> {
         Scope::Organization {
             org_id: self.org_id.clone(),
         }
-    }
-
-    /// An org-level listing of one kind, unless already done.
-    async fn org_listing<F, Fut>(&mut self, kind: ResourceKind, fetch: F) -> Result<(), DiscoverError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<Resource>, AdoError>>,
-    {
-        let listing = Listing {
-            scope: self.org_scope(),
-            kinds: vec![kind],
-        };
-        if self.sink.already_done(&listing).await {
-            self.report.listings_skipped += 1;
-            return Ok(());
-        }
-        let scope = listing.scope.clone();
-        if let Some(resources) = triage(fetch().await, &scope, kind, &mut self.report.errors)? {
-            self.send(listing, resources).await?;
-        }
-        Ok(())
     }
 }
 
@@ -233,48 +237,73 @@ pub async fn discover(
         },
     };
 
-    let org_resource = Resource::Organization(palisade_domain::Organization {
-        id: org_id.clone(),
-        name: org.as_str().to_owned(),
-        url: client.base_url().as_str().trim_end_matches('/').to_owned(),
-        policies: palisade_domain::Collected::NotCollected,
-        pipeline_settings: palisade_domain::Collected::NotCollected,
-        unread: BTreeMap::new(),
-    });
-    run.org_listing(ResourceKind::Organization, || async { Ok(vec![org_resource]) })
-        .await?;
-    run.org_listing(ResourceKind::AgentPool, || async {
-        Ok(client.agent_pools().await?.iter().map(map::agent_pool).collect())
-    })
-    .await?;
-
-    // Projects are needed to walk them even when their listing is done.
     let org_scope = run.org_scope();
-    let projects = triage(
-        client.projects().await,
-        &org_scope,
-        ResourceKind::Project,
-        &mut run.report.errors,
-    )?;
-    let Some(projects) = projects else {
-        run.report.rate = client.stats();
-        run.report.elapsed = started.elapsed();
-        return Ok(run.report);
-    };
-    let projects_listing = Listing {
+    let listing = |kind| Listing {
         scope: org_scope.clone(),
-        kinds: vec![ResourceKind::Project],
+        kinds: vec![kind],
     };
-    if sink.already_done(&projects_listing).await {
-        run.report.listings_skipped += 1;
-    } else {
-        let resources = projects.iter().map(map::project).collect();
-        run.send(projects_listing, resources).await?;
-    }
+    let org_done = sink.already_done(&listing(ResourceKind::Organization)).await;
+    let pools_done = sink.already_done(&listing(ResourceKind::AgentPool)).await;
+    let projects_done = sink.already_done(&listing(ResourceKind::Project)).await;
+    let repos_done = sink.already_done(&listing(ResourceKind::Repository)).await;
+
+    // Pools are fetched for the organization's `unread` too; projects are
+    // needed to walk them even when their listing is done.
+    let (pools, policies, pipeline_settings, projects) = tokio::join!(
+        async {
+            if org_done && pools_done {
+                None
+            } else {
+                Some(client.agent_pools().await)
+            }
+        },
+        async {
+            if org_done {
+                None
+            } else {
+                Some(client.organization_policies().await)
+            }
+        },
+        async {
+            if org_done {
+                None
+            } else {
+                Some(client.organization_pipeline_settings().await)
+            }
+        },
+        client.projects(),
+    );
+    let errors = &mut run.report.errors;
+    let mut unread: BTreeMap<String, String> = BTreeMap::new();
+    let pools = match pools {
+        Some(r) => match settle(r, &org_scope, ResourceKind::AgentPool, errors)? {
+            Ok(p) => Some(p),
+            Err(why) => {
+                unread.insert(ResourceKind::AgentPool.as_str().to_owned(), why);
+                None
+            }
+        },
+        None => None,
+    };
+    let policies = match policies {
+        Some(r) => collected(r, "organization policies")?,
+        None => Collected::NotCollected,
+    };
+    let pipeline_settings = match pipeline_settings {
+        Some(r) => collected(r, "organization pipeline settings")?,
+        None => Collected::NotCollected,
+    };
+    let projects = match settle(projects, &org_scope, ResourceKind::Project, errors)? {
+        Ok(p) => Some(p),
+        Err(why) => {
+            unread.insert(ResourceKind::Project.as_str().to_owned(), why);
+            None
+        }
+    };
 
     // Which project listings remain.
     let mut todo: Vec<TeamProject> = Vec::new();
-    for p in &projects {
+    for p in projects.iter().flatten() {
         let listing = project_listing(&org_id, &p.id, PROJECT_KINDS.to_vec());
         if sink.already_done(&listing).await {
             run.report.listings_skipped += 1;
@@ -284,26 +313,58 @@ pub async fn discover(
     }
 
     // All repositories in one org-level call (also needed for repository
-    // pipeline permissions).
-    let repos_listing = Listing {
-        scope: org_scope.clone(),
-        kinds: vec![ResourceKind::Repository],
-    };
-    let repos_done = sink.already_done(&repos_listing).await;
+    // pipeline permissions and Advanced Security).
     let mut repos: Option<Vec<GitRepository>> = None;
-    if !repos_done || !todo.is_empty() {
-        repos = triage(
+    if !repos_done || !org_done || !todo.is_empty() {
+        match settle(
             client.repositories().await,
             &org_scope,
             ResourceKind::Repository,
             &mut run.report.errors,
-        )?;
+        )? {
+            Ok(r) => repos = Some(r),
+            Err(why) => {
+                unread.insert(ResourceKind::Repository.as_str().to_owned(), why);
+            }
+        }
+    }
+
+    if org_done {
+        run.report.listings_skipped += 1;
+    } else {
+        let org_resource = Resource::Organization(palisade_domain::Organization {
+            id: org_id.clone(),
+            name: org.as_str().to_owned(),
+            url: client.base_url().as_str().trim_end_matches('/').to_owned(),
+            policies,
+            pipeline_settings,
+            unread,
+        });
+        run.send(listing(ResourceKind::Organization), vec![org_resource])
+            .await?;
+    }
+    if pools_done {
+        run.report.listings_skipped += 1;
+    } else if let Some(pools) = &pools {
+        let resources = pools.iter().map(map::agent_pool).collect();
+        run.send(listing(ResourceKind::AgentPool), resources).await?;
+    }
+    let Some(projects) = projects else {
+        run.report.rate = client.stats();
+        run.report.elapsed = started.elapsed();
+        return Ok(run.report);
+    };
+    if projects_done {
+        run.report.listings_skipped += 1;
+    } else {
+        let resources = projects.iter().map(map::project).collect();
+        run.send(listing(ResourceKind::Project), resources).await?;
     }
     if repos_done {
         run.report.listings_skipped += 1;
     } else if let Some(repos) = &repos {
         let resources = repos.iter().map(|r| map::repository(r, org)).collect();
-        run.send(repos_listing, resources).await?;
+        run.send(listing(ResourceKind::Repository), resources).await?;
     }
 
     let total = projects.len();
@@ -355,8 +416,21 @@ fn project_listing(org_id: &str, project_id: &str, kinds: Vec<ResourceKind>) -> 
     }
 }
 
+/// One lookup of a project's walk (several per resource; run with bounded concurrency).
+enum Lookup {
+    Permission(
+        &'static str,
+        String,
+        Result<ResourcePipelinePermissions, AdoError>,
+    ),
+    Checks(ResourceKind, String, Result<Vec<CheckConfiguration>, AdoError>),
+    /// `None`: skipped, an earlier repository of the project already failed.
+    AdvSec(String, Option<Result<AdvSecEnablement, AdoError>>),
+}
+
 /// One project's listing: the kinds whose calls all succeeded, their
-/// resources, and the failures.
+/// resources, and the failures. `ProjectSettings` is always in the listing:
+/// it names the listings that failed (`unread`).
 async fn walk_project(
     client: &AdoClient,
     org_id: &str,
@@ -369,6 +443,7 @@ async fn walk_project(
     let mut errors = Vec::new();
     let mut kinds: BTreeSet<ResourceKind> = BTreeSet::new();
     let mut out: Vec<Resource> = Vec::new();
+    let mut unread: BTreeMap<String, String> = BTreeMap::new();
 
     let (settings, defs, policies, endpoints, groups, files, envs) = tokio::join!(
         client.project_general_settings(pid),
@@ -379,23 +454,39 @@ async fn walk_project(
         client.secure_files(pid),
         client.environments(pid),
     );
+    let settings = listed(
+        settings,
+        &scope,
+        ResourceKind::ProjectSettings,
+        &mut unread,
+        &mut errors,
+    )?;
+    kinds.insert(ResourceKind::ProjectSettings);
+
     // The permission listing is complete only if every source listing and
     // every permission lookup succeeded.
-    let mut perms_complete = repos.is_some();
-
-    if let Some(s) = triage(settings, &scope, ResourceKind::ProjectSettings, &mut errors)? {
-        kinds.insert(ResourceKind::ProjectSettings);
-        out.push(map::project_settings(project, &s));
-    }
+    let mut perms_missing: Option<String> = repos
+        .is_none()
+        .then(|| "the organization's repositories could not be listed".to_owned());
+    let mut targets: Vec<(&'static str, String)> = Vec::new();
+    let mut check_targets: Vec<(ResourceKind, String)> = Vec::new();
     let mut queue_ids: BTreeSet<i64> = BTreeSet::new();
-    if let Some(defs) = triage(defs, &scope, ResourceKind::Pipeline, &mut errors)? {
-        kinds.insert(ResourceKind::Pipeline);
-        queue_ids.extend(defs.iter().filter_map(|d: &BuildDefinition| d.queue.as_ref()?.id));
-        out.extend(defs.iter().map(|d| map::pipeline(d, pid)));
-    } else {
-        perms_complete = false;
+
+    match listed(defs, &scope, ResourceKind::Pipeline, &mut unread, &mut errors)? {
+        Some(defs) => {
+            kinds.insert(ResourceKind::Pipeline);
+            queue_ids.extend(defs.iter().filter_map(|d: &BuildDefinition| d.queue.as_ref()?.id));
+            out.extend(defs.iter().map(|d| map::pipeline(d, pid)));
+        }
+        None => perms_missing = perms_missing.or_else(|| Some("the pipelines could not be listed".into())),
     }
-    if let Some(policies) = triage(policies, &scope, ResourceKind::BranchPolicy, &mut errors)? {
+    if let Some(policies) = listed(
+        policies,
+        &scope,
+        ResourceKind::BranchPolicy,
+        &mut unread,
+        &mut errors,
+    )? {
         kinds.insert(ResourceKind::BranchPolicy);
         out.extend(
             policies
@@ -404,95 +495,249 @@ async fn walk_project(
                 .map(|p| map::policy(p, pid)),
         );
     }
-
-    let mut targets: Vec<(&'static str, String)> = Vec::new();
-    match triage(endpoints, &scope, ResourceKind::ServiceConnection, &mut errors)? {
+    match listed(
+        endpoints,
+        &scope,
+        ResourceKind::ServiceConnection,
+        &mut unread,
+        &mut errors,
+    )? {
         Some(eps) => {
             kinds.insert(ResourceKind::ServiceConnection);
             targets.extend(eps.iter().map(|e| ("endpoint", e.id.clone())));
+            check_targets.extend(
+                eps.iter()
+                    .map(|e| (ResourceKind::ServiceConnection, e.id.clone())),
+            );
             out.extend(eps.iter().map(|e| map::service_connection(e, pid)));
         }
-        None => perms_complete = false,
+        None => {
+            perms_missing =
+                perms_missing.or_else(|| Some("the service connections could not be listed".into()));
+        }
     }
-    match triage(groups, &scope, ResourceKind::VariableGroup, &mut errors)? {
+    match listed(
+        groups,
+        &scope,
+        ResourceKind::VariableGroup,
+        &mut unread,
+        &mut errors,
+    )? {
         Some(gs) => {
             kinds.insert(ResourceKind::VariableGroup);
             targets.extend(gs.iter().map(|g| ("variablegroup", g.id.to_string())));
             out.extend(gs.iter().map(|g| map::variable_group(g, pid)));
         }
-        None => perms_complete = false,
+        None => {
+            perms_missing = perms_missing.or_else(|| Some("the variable groups could not be listed".into()));
+        }
     }
-    match triage(files, &scope, ResourceKind::SecureFile, &mut errors)? {
+    match listed(files, &scope, ResourceKind::SecureFile, &mut unread, &mut errors)? {
         Some(fs) => {
             kinds.insert(ResourceKind::SecureFile);
             targets.extend(fs.iter().map(|f| ("securefile", f.id.clone())));
             out.extend(fs.iter().map(|f| map::secure_file(f, pid)));
         }
-        None => perms_complete = false,
+        None => {
+            perms_missing = perms_missing.or_else(|| Some("the secure files could not be listed".into()));
+        }
     }
-    match triage(envs, &scope, ResourceKind::Environment, &mut errors)? {
+    match listed(envs, &scope, ResourceKind::Environment, &mut unread, &mut errors)? {
         Some(es) => {
             kinds.insert(ResourceKind::Environment);
             targets.extend(es.iter().map(|e| ("environment", e.id.to_string())));
+            check_targets.extend(es.iter().map(|e| (ResourceKind::Environment, e.id.to_string())));
             out.extend(es.iter().map(|e| map::environment(e, pid)));
         }
-        None => perms_complete = false,
+        None => {
+            perms_missing = perms_missing.or_else(|| Some("the environments could not be listed".into()));
+        }
     }
     targets.extend(queue_ids.iter().map(|q| ("queue", q.to_string())));
-    if let Some(repos) = repos {
-        targets.extend(
-            repos
-                .iter()
-                .filter(|r| r.project.as_ref().is_some_and(|p| p.id.eq_ignore_ascii_case(pid)))
-                .map(|r| ("repository", format!("{pid}.{}", r.id))),
-        );
-    }
+    let project_repos: Vec<&GitRepository> = repos
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.project.as_ref().is_some_and(|p| p.id.eq_ignore_ascii_case(pid)))
+        .collect();
+    targets.extend(
+        project_repos
+            .iter()
+            .map(|r| ("repository", format!("{pid}.{}", r.id))),
+    );
+    // Advanced Security: one call per repository that can have it (not
+    // disabled ones, not project wiki backing repositories). Azure DevOps
+    // Server has none.
+    let advsec_repos: Vec<String> = if client.is_server() || repos.is_none() {
+        Vec::new()
+    } else {
+        let wiki = format!("{}.wiki", project.name);
+        project_repos
+            .iter()
+            .filter(|r| !r.is_disabled.unwrap_or(false) && !r.name.eq_ignore_ascii_case(&wiki))
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let mut advanced_security = if client.is_server() {
+        Collected::NotCollected
+    } else if repos.is_none() {
+        Collected::Unreadable("the organization's repositories could not be listed".into())
+    } else {
+        Collected::Read(BTreeMap::new())
+    };
 
     // Futures built up front (not by a closure inside the stream) so the
     // walk stays `Send` for callers that spawn it.
-    let lookups: Vec<BoxFuture<'_, _>> = targets
+    let advsec_failed = Arc::new(AtomicBool::new(false));
+    let mut lookups: Vec<BoxFuture<'_, Lookup>> = targets
         .into_iter()
-        .map(|(rtype, rid)| -> BoxFuture<'_, _> {
+        .map(|(rtype, rid)| -> BoxFuture<'_, Lookup> {
             Box::pin(async move {
                 let r = client.pipeline_permissions(pid, rtype, &rid).await;
-                (rtype, rid, r)
+                Lookup::Permission(rtype, rid, r)
             })
         })
         .collect();
-    let mut lookups = stream::iter(lookups).buffer_unordered(options.permission_concurrency.max(1));
-    while let Some((rtype, rid, r)) = lookups.next().await {
-        match r {
-            Ok(p) => out.push(map::pipeline_permission(&p, pid, rtype, &rid)),
-            // A never-configured resource may answer 404 on some servers:
-            // nothing is authorized.
-            Err(AdoError::NotFound { .. }) => out.push(map::pipeline_permission(
-                &palisade_ado::models::ResourcePipelinePermissions::default(),
-                pid,
-                rtype,
-                &rid,
-            )),
-            Err(e) => {
-                if triage::<()>(Err(e), &scope, ResourceKind::PipelinePermission, &mut errors)?.is_none() {
-                    perms_complete = false;
-                }
+    lookups.extend(
+        check_targets
+            .into_iter()
+            .map(|(kind, id)| -> BoxFuture<'_, Lookup> {
+                let rtype = if kind == ResourceKind::Environment {
+                    "environment"
+                } else {
+                    "endpoint"
+                };
+                Box::pin(async move {
+                    let r = client.check_configurations(pid, rtype, &id).await;
+                    Lookup::Checks(kind, id, r)
+                })
+            }),
+    );
+    lookups.extend(advsec_repos.into_iter().map(|repo| -> BoxFuture<'_, Lookup> {
+        let failed = Arc::clone(&advsec_failed);
+        Box::pin(async move {
+            if failed.load(Ordering::Relaxed) {
+                return Lookup::AdvSec(repo, None);
             }
+            let r = client.advanced_security_enablement(pid, &repo).await;
+            if r.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            Lookup::AdvSec(repo, Some(r))
+        })
+    }));
+    let mut checks: BTreeMap<(ResourceKind, String), Collected<Vec<palisade_domain::CheckConfiguration>>> =
+        BTreeMap::new();
+    let mut lookups = stream::iter(lookups).buffer_unordered(options.permission_concurrency.max(1));
+    while let Some(lookup) = lookups.next().await {
+        match lookup {
+            Lookup::Permission(rtype, rid, r) => match r {
+                Ok(p) => out.push(map::pipeline_permission(&p, pid, rtype, &rid)),
+                // A never-configured resource may answer 404 on some servers:
+                // nothing is authorized.
+                Err(AdoError::NotFound { .. }) => out.push(map::pipeline_permission(
+                    &ResourcePipelinePermissions::default(),
+                    pid,
+                    rtype,
+                    &rid,
+                )),
+                Err(e) => {
+                    if let Err(why) =
+                        settle::<()>(Err(e), &scope, ResourceKind::PipelinePermission, &mut errors)?
+                    {
+                        perms_missing = perms_missing.or(Some(why));
+                    }
+                }
+            },
+            Lookup::Checks(kind, id, r) => {
+                let c = collected(r, "check configurations")?;
+                let c = match c {
+                    Collected::Read(list) => {
+                        Collected::Read(list.iter().map(map::check_configuration).collect())
+                    }
+                    Collected::Unreadable(why) => Collected::Unreadable(why),
+                    Collected::NotCollected => Collected::NotCollected,
+                };
+                checks.insert((kind, id), c);
+            }
+            // Skipped: an earlier failure already makes the map unreadable.
+            Lookup::AdvSec(_, None) => {}
+            Lookup::AdvSec(repo, Some(r)) => match collected(r, "Advanced Security")? {
+                Collected::Read(e) => {
+                    if let Collected::Read(m) = &mut advanced_security {
+                        m.insert(repo, map::advanced_security(&e));
+                    }
+                }
+                Collected::Unreadable(why) => {
+                    if matches!(advanced_security, Collected::Read(_)) {
+                        advanced_security = Collected::Unreadable(why);
+                    }
+                }
+                Collected::NotCollected => {}
+            },
         }
     }
-    if perms_complete {
-        kinds.insert(ResourceKind::PipelinePermission);
-    } else if !errors
-        .iter()
-        .any(|e| e.kind == Some(ResourceKind::PipelinePermission))
-    {
-        errors.push(DiscoveryError {
-            scope: scope.clone(),
-            kind: Some(ResourceKind::PipelinePermission),
-            message: "pipeline permissions incomplete: a listing they depend on failed".into(),
-        });
+    drop(lookups);
+
+    for r in &mut out {
+        match r {
+            Resource::ServiceConnection(s) => {
+                if let Some(c) = checks.remove(&(ResourceKind::ServiceConnection, s.id.clone())) {
+                    s.checks = c;
+                }
+            }
+            Resource::Environment(e) => {
+                if let Some(c) = checks.remove(&(ResourceKind::Environment, e.id.to_string())) {
+                    e.checks = c;
+                }
+            }
+            _ => {}
+        }
+    }
+    match perms_missing {
+        None => {
+            kinds.insert(ResourceKind::PipelinePermission);
+        }
+        Some(why) => {
+            if !errors
+                .iter()
+                .any(|e| e.kind == Some(ResourceKind::PipelinePermission))
+            {
+                errors.push(DiscoveryError {
+                    scope: scope.clone(),
+                    kind: Some(ResourceKind::PipelinePermission),
+                    message: format!("pipeline permissions incomplete: {why}"),
+                });
+            }
+            unread.insert(ResourceKind::PipelinePermission.as_str().to_owned(), why);
+        }
     }
     out.retain(|r| kinds.contains(&r.kind()));
+    out.push(map::project_settings(
+        project,
+        settings.as_ref(),
+        unread,
+        advanced_security,
+    ));
     let listing = project_listing(org_id, pid, kinds.into_iter().collect());
     Ok((listing, out, errors))
+}
+
+/// A listing's result; when it failed, its reason is recorded in `unread`
+/// under the kind's name.
+fn listed<T>(
+    r: Result<T, AdoError>,
+    scope: &Scope,
+    kind: ResourceKind,
+    unread: &mut BTreeMap<String, String>,
+    errors: &mut Vec<DiscoveryError>,
+) -> Result<Option<T>, DiscoverError> {
+    Ok(match settle(r, scope, kind, errors)? {
+        Ok(v) => Some(v),
+        Err(why) => {
+            unread.insert(kind.as_str().to_owned(), why);
+            None
+        }
+    })
 }
 
 /// Organizations the identity belongs to (profile me + accounts), for

@@ -1,11 +1,14 @@
 //! ADO JSON (palisade-ado models) to domain resources. Secret values are
 //! never read: variables keep names and `is_secret` only.
 
+use std::collections::BTreeMap;
+
 use palisade_ado::models as m;
 use palisade_domain::{
-    AgentPool, BranchPolicy, Environment, ForkSettings, OrgName, Pipeline, PipelinePermission,
-    PipelineProcess, PipelineVariable, PolicyScope, Project, ProjectSettings, Repository, Resource,
-    SecureFile, ServiceConnection, VariableGroup, VariableGroupVariable,
+    AdvancedSecurity, AgentPool, BranchPolicy, CheckConfiguration, Collected, Environment, ForkSettings,
+    OrgName, Pipeline, PipelinePermission, PipelineProcess, PipelineVariable, PolicyScope, Project,
+    ProjectSettings, Repository, Resource, SecureFile, ServiceConnection, VariableGroup,
+    VariableGroupVariable,
 };
 
 pub(crate) fn agent_pool(p: &m::AgentPool) -> Resource {
@@ -15,7 +18,7 @@ pub(crate) fn agent_pool(p: &m::AgentPool) -> Resource {
         is_hosted: p.is_hosted,
         pool_type: p.pool_type.clone().unwrap_or_else(|| "automation".into()),
         auto_provision: p.auto_provision.unwrap_or(false),
-        auto_update: None,
+        auto_update: p.auto_update,
     })
 }
 
@@ -30,14 +33,51 @@ pub(crate) fn project(p: &m::TeamProject) -> Resource {
     })
 }
 
-pub(crate) fn project_settings(p: &m::TeamProject, s: &m::GeneralSettings) -> Resource {
+/// `settings` None: the general settings could not be read (see `unread`).
+pub(crate) fn project_settings(
+    p: &m::TeamProject,
+    settings: Option<&m::GeneralSettings>,
+    unread: BTreeMap<String, String>,
+    advanced_security: Collected<BTreeMap<String, AdvancedSecurity>>,
+) -> Resource {
     Resource::ProjectSettings(ProjectSettings {
         project_id: p.id.clone(),
         project_name: p.name.clone(),
-        pipeline_settings: s.flags(),
-        unread: Default::default(),
-        advanced_security: Default::default(),
+        pipeline_settings: settings.map(m::GeneralSettings::flags).unwrap_or_default(),
+        unread,
+        advanced_security,
     })
+}
+
+pub(crate) fn advanced_security(e: &m::AdvSecEnablement) -> AdvancedSecurity {
+    AdvancedSecurity {
+        enabled: e.enabled(),
+        block_pushes: e.block_pushes(),
+    }
+}
+
+/// Task Check inputs kept: branch control's. Other inputs (a REST check's headers, an Azure
+/// Function check's key, ...) may hold secrets and are dropped.
+const KEPT_CHECK_INPUTS: &[&str] = &[
+    "allowedBranches",
+    "ensureProtectionOfBranch",
+    "allowUnknownStatusBranch",
+];
+
+pub(crate) fn check_configuration(c: &m::CheckConfiguration) -> CheckConfiguration {
+    let mut settings = c.settings.clone();
+    if let Some(inputs) = settings
+        .get_mut("inputs")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        inputs.retain(|k, _| KEPT_CHECK_INPUTS.iter().any(|kept| kept.eq_ignore_ascii_case(k)));
+    }
+    CheckConfiguration {
+        id: c.id,
+        type_id: c.check_type.id.clone().unwrap_or_default().to_ascii_lowercase(),
+        type_name: c.check_type.name.clone().unwrap_or_default(),
+        settings,
+    }
 }
 
 /// `https://{org}@dev.azure.com/...` → `https://dev.azure.com/...`.
@@ -118,7 +158,7 @@ pub(crate) fn pipeline(d: &m::BuildDefinition, project_id: &str) -> Resource {
             enabled: f.enabled,
             allow_secrets: f.allow_secrets,
             allow_full_access_token: f.allow_full_access_token,
-            comment_required: None,
+            comment_required: d.comment_required_for_pull_requests(),
         }),
         queue_name: d.queue.as_ref().and_then(|q| q.name.clone()),
     })
@@ -181,9 +221,9 @@ pub(crate) fn service_connection(e: &m::ServiceEndpoint, project_id: &str) -> Re
             .iter()
             .map(|r| r.project_reference.id.clone())
             .collect(),
-        azure_scope: None,
-        scope_level: None,
-        checks: Default::default(),
+        azure_scope: e.azure_scope().map(str::to_owned),
+        scope_level: e.scope_level().map(str::to_owned),
+        checks: Collected::NotCollected,
     })
 }
 
@@ -218,7 +258,7 @@ pub(crate) fn environment(e: &m::EnvironmentInstance, project_id: &str) -> Resou
         id: e.id,
         name: e.name.clone(),
         project_id: project_id.to_owned(),
-        checks: Default::default(),
+        checks: Collected::NotCollected,
     })
 }
 
@@ -269,5 +309,41 @@ mod tests {
             panic!("a service connection")
         };
         assert_eq!(sc.url.as_deref(), Some("https://nexus.contoso.com/repo"));
+    }
+
+    #[test]
+    fn only_the_scope_of_an_endpoint_authorization_is_kept() {
+        let e: m::ServiceEndpoint = serde_json::from_value(serde_json::json!({
+            "id": "e1", "name": "prod", "type": "azurerm",
+            "authorization": {"scheme": "ServicePrincipal", "parameters": {
+                "scope": "/subscriptions/s1/resourcegroups/rg1",
+                "serviceprincipalkey": "hunter2", "tenantid": "t1"}},
+            "data": {"scopeLevel": "Subscription", "subscriptionId": "s1"}
+        }))
+        .unwrap();
+        let Resource::ServiceConnection(sc) = service_connection(&e, "p1") else {
+            panic!("a service connection")
+        };
+        assert_eq!(
+            sc.azure_scope.as_deref(),
+            Some("/subscriptions/s1/resourcegroups/rg1")
+        );
+        assert_eq!(sc.scope_level.as_deref(), Some("Subscription"));
+        let all = serde_json::to_string(&sc).unwrap();
+        assert!(!all.contains("hunter2") && !all.contains("t1"), "{all}");
+    }
+
+    #[test]
+    fn check_inputs_that_may_hold_secrets_are_dropped() {
+        let c: m::CheckConfiguration = serde_json::from_value(serde_json::json!({
+            "id": 3, "type": {"id": "FE1DE3EE-A436-41B4-BB20-F6EB4CB879A7", "name": "Task Check"},
+            "settings": {"definitionRef": {"name": "evaluatebranchProtection"},
+                "inputs": {"allowedBranches": "refs/heads/main", "key": "function-key-123"}}
+        }))
+        .unwrap();
+        let c = check_configuration(&c);
+        assert_eq!(c.type_id, "fe1de3ee-a436-41b4-bb20-f6eb4cb879a7");
+        assert_eq!(c.settings["inputs"]["allowedBranches"], "refs/heads/main");
+        assert!(c.settings["inputs"].get("key").is_none());
     }
 }

@@ -9,7 +9,7 @@ use crate::fixture::{Estate, Pipeline, Project, Variable};
 use crate::server::{Ctx, SimState, json_response, list_response};
 
 /// ADO's defaults for `build/generalsettings` (a new project).
-const GENERAL_DEFAULTS: &[(&str, bool)] = &[
+pub(crate) const GENERAL_DEFAULTS: &[(&str, bool)] = &[
     ("enforceJobAuthScope", true),
     ("enforceJobAuthScopeForReleases", true),
     ("enforceReferencedRepoScopedToken", true),
@@ -33,7 +33,10 @@ const GENERAL_DEFAULTS: &[(&str, bool)] = &[
 
 pub(crate) fn general_settings(state: &SimState, ctx: &Ctx) -> AdoResult<Response> {
     let estate = state.estate();
-    let (_, p) = project_of(&estate, ctx)?;
+    let (org, p) = project_of(&estate, ctx)?;
+    if super::denied(state, org, "general-settings") {
+        return Err(AdoError::unauthorized(&ctx.identity.user.email));
+    }
     let mut m = Map::new();
     for (k, v) in GENERAL_DEFAULTS {
         m.insert((*k).to_string(), json!(v));
@@ -123,7 +126,22 @@ fn definition_json(estate: &Estate, ctx: &Ctx, p: &Project, d: &Pipeline, full: 
     } else {
         json!({"phases": d.phases.clone().unwrap_or_else(|| json!([])), "type": 1})
     };
-    if let Some(r) = repo {
+    let external = d
+        .repository_type
+        .as_deref()
+        .filter(|t| !t.eq_ignore_ascii_case("TfsGit"));
+    if let (Some(kind), Some(name)) = (external, d.repository.as_deref()) {
+        v["repository"] = json!({
+            "properties": {"connectedServiceId": crate::fixture::stable_id(&["external-connection", name]).to_string(), "reportBuildStatus": "true"},
+            "id": name,
+            "type": kind,
+            "name": name,
+            "url": format!("https://github.com/{name}.git"),
+            "defaultBranch": "refs/heads/main",
+            "clean": null,
+            "checkoutSubmodules": false,
+        });
+    } else if let Some(r) = repo {
         v["repository"] = json!({
             "properties": {
                 "cleanOptions": "0", "labelSources": "0", "reportBuildStatus": "true",

@@ -156,7 +156,7 @@ pub(crate) fn pools(state: &SimState, ctx: &Ctx) -> AdoResult<Response> {
             json!({
                 "createdOn": FIXED_DATE,
                 "autoProvision": a.auto_provision,
-                "autoUpdate": true,
+                "autoUpdate": a.auto_update.unwrap_or(true),
                 "autoSize": true,
                 "targetSize": null,
                 "agentCloudId": null,

@@ -11,8 +11,10 @@ use crate::error::{AdoError, AdoResult};
 use crate::fixture::{Estate, Org, Project, User};
 use crate::server::{Ctx, SimState};
 
+pub(crate) mod advsec;
 pub(crate) mod build;
 pub(crate) mod connectiondata;
+pub(crate) mod contribution;
 pub(crate) mod core;
 pub(crate) mod distributedtask;
 pub(crate) mod git;
@@ -67,6 +69,9 @@ pub(crate) enum H {
     Queues,
     Pipelines,
     PipelinePermissions(String, String),
+    CheckConfigurations,
+    HierarchyQuery,
+    AdvSecEnablement(String),
     Wikis,
     WikiPage(String),
     Wiql,
@@ -302,6 +307,21 @@ pub(crate) fn resolve(method: &Method, rest: &[String]) -> Option<Route> {
             true,
             Where::Project,
         ),
+        ["pipelines", "checks", "configurations"] if get => {
+            (H::CheckConfigurations, BUILD, "pipelines", true, Where::Project)
+        }
+        // Internal: the web UI's data providers (organization settings pages).
+        ["contribution", "hierarchyquery"] if post => {
+            (H::HierarchyQuery, ANY, "contribution", true, Where::Org)
+        }
+        // Served by `advsec.dev.azure.com` in ADO; here at the organization's base like every host.
+        ["management", "repositories", _, "enablement"] if get => (
+            H::AdvSecEnablement(arg(2)),
+            &["vso.advsec"][..],
+            "advsec",
+            true,
+            Where::Project,
+        ),
         ["wiki", "wikis"] if get => (H::Wikis, &["vso.wiki"][..], "wiki", false, Where::Either),
         ["wiki", "wikis", _, "pages"] if get => (
             H::WikiPage(arg(2)),
@@ -391,6 +411,9 @@ pub(crate) async fn call(state: &SimState, ctx: &Ctx, h: H) -> AdoResult<Respons
         H::Queues => distributedtask::queues(state, ctx),
         H::Pipelines => pipelines::pipelines(state, ctx),
         H::PipelinePermissions(t, id) => pipelines::permissions(state, ctx, &t, &id),
+        H::CheckConfigurations => pipelines::check_configurations(state, ctx),
+        H::HierarchyQuery => contribution::hierarchy_query(state, ctx),
+        H::AdvSecEnablement(r) => advsec::enablement(state, ctx, &r),
         H::Wikis => wiki::wikis(state, ctx),
         H::WikiPage(w) => wiki::page(state, ctx, &w),
         H::Wiql => wit::wiql(state, ctx),
@@ -398,6 +421,12 @@ pub(crate) async fn call(state: &SimState, ctx: &Ctx, h: H) -> AdoResult<Respons
         H::ProfileMe => Ok(profile::me(ctx)),
         H::Accounts => profile::accounts(state, ctx),
     }
+}
+
+/// Whether `source` (see [`crate::fixture::DENIABLE_SOURCES`]) is refused in `org`, by the
+/// fixture or by the `denied` knob.
+pub(crate) fn denied(state: &SimState, org: &Org, source: &str) -> bool {
+    org.denies(source) || state.knobs().denies(&org.name, source)
 }
 
 /// The caller's organization.

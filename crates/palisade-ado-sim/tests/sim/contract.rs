@@ -163,6 +163,7 @@ async fn rest_answers_match_the_spec_examples() {
         ("serviceEndpoint__GET__ServiceEndpoints.json", "/contoso/Web/_apis/serviceendpoint/endpoints?api-version=7.1".into()),
         ("distributedTask__GET_VariableGroupsByIds.json", "/contoso/Web/_apis/distributedtask/variablegroups?api-version=7.1".into()),
         ("approvalsAndChecks__GET__GetPipelinePermissionsForResource.json", "/contoso/Web/_apis/pipelines/pipelinePermissions/environment/1?api-version=7.1-preview.1".into()),
+        ("approvalsAndChecks__GET__CheckConfigurationsOnResource.json", "/contoso/Infra/_apis/pipelines/checks/configurations?resourceType=environment&resourceId=1&api-version=7.1-preview.1".into()),
         ("wiki__GET_wikis_queryInProject.json", "/contoso/Web/_apis/wiki/wikis?api-version=7.1".into()),
         ("wiki__GET_wiki_page_JSON_withContent.json", "/contoso/Web/_apis/wiki/wikis/Web.wiki/pages?path=/Home&includeContent=true&api-version=7.1".into()),
         ("wit__GET__wit_WorkItems_ids-_ids_.json", "/contoso/_apis/wit/workitems?ids=1,2,3&api-version=7.1".into()),

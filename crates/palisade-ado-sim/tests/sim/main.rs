@@ -16,6 +16,7 @@ mod hooks;
 mod knobs;
 mod oauth;
 mod paging;
+mod posture;
 mod pullrefs;
 mod rest;
 mod support;

@@ -41,8 +41,8 @@ async fn projects_and_general_settings() {
     let p = get(&sim, "/contoso/_apis/projects?$top=100&api-version=7.1").await;
     assert_eq!(p.status, 200);
     let v = p.json();
-    assert_eq!(v["count"], 3);
-    assert_eq!(names(&v, "name"), ["Web", "Infra", "Archive"]);
+    assert_eq!(v["count"], 4);
+    assert_eq!(names(&v, "name"), ["Web", "Infra", "Payments", "Archive"]);
     assert!(
         v["value"][0]["url"]
             .as_str()
@@ -274,7 +274,12 @@ async fn policies_definitions_and_library() {
     let pools = get(&sim, "/contoso/_apis/distributedtask/pools?api-version=7.1")
         .await
         .json();
-    assert_eq!(names(&pools, "name"), ["Default", "Azure Pipelines"]);
+    assert_eq!(
+        names(&pools, "name"),
+        ["Default", "Azure Pipelines", "Linux-Secure"]
+    );
+    assert_eq!(pools["value"][0]["autoUpdate"], false);
+    assert_eq!(pools["value"][2]["autoUpdate"], true);
     let open = get(
         &sim,
         "/contoso/Web/_apis/pipelines/pipelinePermissions/endpoint/1e5c2a90-0000-4000-8000-0000000e0001?api-version=7.1-preview.1",

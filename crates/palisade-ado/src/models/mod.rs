@@ -2,8 +2,9 @@
 //!
 //! ADO omits fields freely (`defaultBranch` is absent for an empty repo), so
 //! anything not always present is an `Option` or has a default. Secret
-//! values (variable values, endpoint auth parameters) are never modelled,
-//! so they are never even read into memory as typed data.
+//! values (variable values, endpoint auth parameters but the non-secret
+//! `scope`) are never modelled, so they are never even read into memory as
+//! typed data.
 
 mod core;
 pub mod git;
@@ -24,8 +25,9 @@ pub use self::hooks::{
     ServiceHookEvent, Subscription,
 };
 pub use self::pipelines::{
-    AgentPool, AgentQueueRef, AllPipelines, BuildDefinition, BuildProcess, BuildRepository, BuildTrigger,
-    BuildVariable, DefinitionVariableGroup, EndpointAuthorization, EndpointProjectReference,
+    AdvSecEnablement, AgentPool, AgentQueueRef, AllPipelines, BuildDefinition, BuildProcess, BuildRepository,
+    BuildTrigger, BuildVariable, CheckConfiguration, CheckType, DefinitionVariableGroup,
+    EndpointAuthParameters, EndpointAuthorization, EndpointData, EndpointProjectReference,
     EnvironmentInstance, ForkSettingsJson, GeneralSettings, PermissionedResource, PipelinePermissionEntry,
     PolicyConfiguration, PolicyTypeRef, ResourcePipelinePermissions, SecureFile, ServiceEndpoint,
     VariableGroup, VariableGroupVariable,

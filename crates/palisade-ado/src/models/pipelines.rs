@@ -125,6 +125,9 @@ pub struct BuildTrigger {
     pub trigger_type: Option<serde_json::Value>,
     #[serde(default)]
     pub forks: Option<ForkSettingsJson>,
+    /// A team member must comment before a pull request (from a fork) is built.
+    #[serde(default)]
+    pub is_comment_required_for_pull_request: Option<bool>,
 }
 
 impl BuildTrigger {
@@ -182,19 +185,53 @@ impl BuildDefinition {
 
     /// Fork settings of the pull request trigger, if any.
     pub fn fork_settings(&self) -> Option<&ForkSettingsJson> {
-        self.triggers
-            .iter()
-            .filter(|t| t.is_pull_request())
-            .find_map(|t| t.forks.as_ref())
+        self.pull_request_trigger().and_then(|t| t.forks.as_ref())
+    }
+
+    /// `isCommentRequiredForPullRequest` of the pull request trigger, when it says.
+    pub fn comment_required_for_pull_requests(&self) -> Option<bool> {
+        self.pull_request_trigger()?.is_comment_required_for_pull_request
+    }
+
+    /// The pull request trigger that carries fork settings (or the first one).
+    fn pull_request_trigger(&self) -> Option<&BuildTrigger> {
+        let mut prs = self.triggers.iter().filter(|t| t.is_pull_request());
+        let first = prs.clone().next();
+        prs.find(|t| t.forks.is_some()).or(first)
     }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointAuthorization {
-    /// Parameters are never read: secret ones come back null anyway.
     #[serde(default)]
     pub scheme: Option<String>,
+    /// Only `scope` is read; every other parameter is skipped unread (some hold secrets).
+    #[serde(default)]
+    pub parameters: Option<EndpointAuthParameters>,
+}
+
+/// The one authorization parameter palisade keeps: the Azure scope an `azurerm` connection
+/// grants (`/subscriptions/{id}[/resourceGroups/{rg}]`, a management group, ...).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EndpointAuthParameters {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub scope: Option<String>,
+}
+
+/// `data` of a service endpoint: only `scopeLevel` is kept.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointData {
+    /// `Subscription`, `ManagementGroup`, `AzureMLWorkspace`, ...
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub scope_level: Option<String>,
+}
+
+/// A string, or nothing for any other JSON value (ADO puts numbers and nulls in these maps).
+fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(v.and_then(|v| v.as_str().map(str::to_owned)))
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -224,7 +261,21 @@ pub struct ServiceEndpoint {
     #[serde(default)]
     pub owner: Option<String>,
     #[serde(default)]
+    pub data: Option<EndpointData>,
+    #[serde(default)]
     pub service_endpoint_project_references: Vec<EndpointProjectReference>,
+}
+
+impl ServiceEndpoint {
+    /// `authorization.parameters.scope`, when set.
+    pub fn azure_scope(&self) -> Option<&str> {
+        self.authorization.as_ref()?.parameters.as_ref()?.scope.as_deref()
+    }
+
+    /// `data.scopeLevel`, when set.
+    pub fn scope_level(&self) -> Option<&str> {
+        self.data.as_ref()?.scope_level.as_deref()
+    }
 }
 
 /// A variable group variable: the value is never read.
@@ -337,4 +388,72 @@ pub struct ResourcePipelinePermissions {
     pub all_pipelines: Option<AllPipelines>,
     #[serde(default)]
     pub pipelines: Vec<PipelinePermissionEntry>,
+}
+
+/// `{id, name}` of a check type.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckType {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `pipelines/checks/configurations` (with `$expand=settings`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckConfiguration {
+    pub id: i64,
+    #[serde(default, rename = "type")]
+    pub check_type: CheckType,
+    /// The type's settings (approvers, the task a Task Check runs and its inputs, ...).
+    #[serde(default)]
+    pub settings: serde_json::Value,
+    #[serde(default)]
+    pub is_disabled: Option<bool>,
+    #[serde(default)]
+    pub timeout: Option<i64>,
+}
+
+/// Advanced Security enablement of one repository
+/// (`advsec {project}/_apis/management/repositories/{id}/enablement`), read tolerantly: the
+/// 2023 shape (`advSecEnabled`, `blockPushes`) and the newer per-plan shape
+/// (`secretProtection {enabled, blockPushes}` / `codeSecurity {enabled}`) are both understood.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct AdvSecEnablement(pub serde_json::Value);
+
+impl AdvSecEnablement {
+    fn flag(&self, path: &[&str]) -> Option<bool> {
+        let mut v = &self.0;
+        for k in path {
+            v = v.get(k)?;
+        }
+        v.as_bool()
+    }
+
+    /// Any Advanced Security plan is enabled on the repository.
+    pub fn enabled(&self) -> bool {
+        [
+            &["advSecEnabled"][..],
+            &["secretProtection", "enabled"],
+            &["secretProtectionEnabled"],
+            &["codeSecurity", "enabled"],
+            &["codeSecurityEnabled"],
+        ]
+        .iter()
+        .any(|p| self.flag(p) == Some(true))
+    }
+
+    /// Secret push protection blocks pushes that contain secrets.
+    pub fn block_pushes(&self) -> bool {
+        [
+            &["blockPushes"][..],
+            &["secretProtection", "blockPushes"],
+            &["advSecEnablementFeatures", "blockPushes"],
+        ]
+        .iter()
+        .any(|p| self.flag(p) == Some(true))
+    }
 }

@@ -23,14 +23,15 @@ fn discover_counts_the_contoso_estate_then_reports_no_changes() {
     assert_eq!(run["connector"], "ado-contoso");
     let counts = &run["report"]["run"]["counts"];
     // contoso.yaml: Web (web-frontend, web-api, empty-repo, legacy-disabled,
-    // Web.wiki) and Infra (terraform); projects Web, Infra, Archive.
-    assert_eq!(counts["repository"], 6, "{counts}");
-    assert_eq!(counts["project"], 3, "{counts}");
-    assert_eq!(counts["pipeline"], 3, "{counts}");
+    // Web.wiki), Infra (terraform) and Payments (payments-api, payments-web);
+    // projects Web, Infra, Payments, Archive.
+    assert_eq!(counts["repository"], 8, "{counts}");
+    assert_eq!(counts["project"], 4, "{counts}");
+    assert_eq!(counts["pipeline"], 6, "{counts}");
     assert_eq!(counts["organization"], 1, "{counts}");
-    assert_eq!(counts["agent-pool"], 2, "{counts}");
-    assert_eq!(counts["service-connection"], 2, "{counts}");
-    assert_eq!(counts["variable-group"], 1, "{counts}");
+    assert_eq!(counts["agent-pool"], 3, "{counts}");
+    assert_eq!(counts["service-connection"], 6, "{counts}");
+    assert_eq!(counts["variable-group"], 5, "{counts}");
     assert_eq!(run["report"]["run"]["status"], "finished");
     assert_eq!(run["report"]["resumed"], false);
     assert!(run["report"]["run"]["requests"].as_u64().unwrap() > 0);
@@ -60,10 +61,12 @@ fn discover_counts_the_contoso_estate_then_reports_no_changes() {
         "legacy-disabled",
         "Web.wiki",
         "terraform",
+        "payments-api",
+        "payments-web",
     ] {
         assert!(inv.stdout.contains(repo), "{repo}: {inv:?}");
     }
-    assert_eq!(inv.stdout.lines().count(), 7, "header + 6: {inv:?}");
+    assert_eq!(inv.stdout.lines().count(), 9, "header + 8: {inv:?}");
     assert!(
         inv.stdout
             .lines()
@@ -83,7 +86,11 @@ fn discover_counts_the_contoso_estate_then_reports_no_changes() {
         ])
         .stdout,
     );
-    assert_eq!(inv_json.as_array().unwrap().len(), 9);
+    assert_eq!(
+        inv_json.as_array().unwrap().len(),
+        12,
+        "8 repositories and 4 projects"
+    );
 
     let show = env.run(&["connector", "show", "ado-contoso"]);
     assert!(show.stdout.contains("sync health"), "{show:?}");

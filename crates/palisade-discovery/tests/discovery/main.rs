@@ -2,7 +2,7 @@
 //! from ADO's real example bodies (REST spec `httpExamples`) plus spec-shaped
 //! bodies for endpoints without examples (build definitions, general
 //! settings, secure files, environments, pools, connectionData).
-// TODO(test): against the full palisade-ado-sim (added separately).
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod fake_org;
+mod sim;

@@ -309,7 +309,11 @@ async fn sync_offers_new_repos_archives_vanished_and_restores(ctx: &Ctx) {
         !found.contains_key("Web/Web.wiki"),
         "the hidden wiki repository is not offered: {found:?}"
     );
-    assert_eq!(found.len(), 5, "{found:?}");
+    // The Payments project's repositories (posture fixtures) are offered too.
+    for name in ["Payments/payments-api", "Payments/payments-web"] {
+        assert_eq!(found[name], (ManagedState::Offered, None), "{name}: {found:?}");
+    }
+    assert_eq!(found.len(), SCANNABLE.len() + 3, "{found:?}");
 
     assert_eq!(enable(&engine, &record, &["Infra/terraform"]).await, 1);
     let r = drain(&engine).await;

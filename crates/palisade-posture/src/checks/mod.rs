@@ -14,6 +14,8 @@ mod pipeline;
 mod pool;
 mod project;
 mod repo;
+#[cfg(test)]
+pub(crate) mod testing;
 
 /// Every check, in a stable order (by area, then as listed there).
 pub fn all() -> &'static [&'static Check] {

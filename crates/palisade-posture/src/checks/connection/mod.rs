@@ -95,18 +95,6 @@ pub(super) mod test_support {
     use palisade_domain::{Resource, ServiceConnection};
 
     use crate::fixture::{Estate, PROJECT, service_connection};
-    use crate::{Check, Status, evaluate_checks};
-
-    pub fn run(check: &'static Check, estate: &Estate) -> Vec<(Status, String)> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| (r.status, r.reason))
-            .collect()
-    }
-
-    pub fn statuses(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        run(check, estate).into_iter().map(|(s, _)| s).collect()
-    }
 
     /// Connection s1 of the project, changed by `f`.
     pub fn conn(f: impl FnOnce(&mut ServiceConnection)) -> Estate {
@@ -131,7 +119,9 @@ pub(super) mod test_support {
 mod required_check_tests {
     use palisade_domain::{CheckConfiguration, Collected};
 
-    use super::test_support::{conn, run, stale, statuses};
+    use crate::checks::testing::{expect, run, statuses};
+
+    use super::test_support::{conn, stale};
     use crate::fixture::{Estate, approval, branch_control};
     use crate::{Check, Status};
 
@@ -147,7 +137,7 @@ mod required_check_tests {
     fn required_check_passes() {
         for (check, required, other) in CHECKS {
             let e = conn(|c| c.checks = Collected::Read(vec![other(1), required(2)]));
-            assert_eq!(statuses(check, &e), [Status::Pass], "{}", check.id);
+            expect(check, &e, Status::Pass);
         }
     }
 
@@ -171,24 +161,14 @@ mod required_check_tests {
     #[test]
     fn unread_checks_are_unknown() {
         for (check, ..) in CHECKS {
-            assert_eq!(
-                statuses(check, &Estate::unreadable()),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &Estate::unreadable(), Status::Unknown);
             let e = conn(|c| c.checks = Collected::NotCollected);
-            assert_eq!(statuses(check, &e), [Status::Unknown], "{}", check.id);
+            expect(check, &e, Status::Unknown);
             let e = conn(|c| c.checks = Collected::Unreadable("HTTP 403".into()));
             let r = run(check, &e);
             assert_eq!(r[0].0, Status::Unknown, "{}", check.id);
             assert!(r[0].1.contains("HTTP 403"), "{}: {}", check.id, r[0].1);
-            assert_eq!(
-                statuses(check, &stale(conn(|_| {}))),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &stale(conn(|_| {})), Status::Unknown);
         }
     }
 

@@ -36,15 +36,9 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use palisade_domain::Resource;
 
+    use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::*;
-    use crate::{Status, evaluate_checks};
-
-    fn run(estate: &Estate) -> Vec<Status> {
-        evaluate_checks(&estate.inventory(), &[&super::CHECK])
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
 
     fn with_permission(all: Option<bool>) -> Estate {
         Estate::new()
@@ -56,18 +50,24 @@ mod tests {
 
     #[test]
     fn restricted_connection_passes() {
-        assert_eq!(run(&with_permission(Some(false))), [Status::Pass]);
-        assert_eq!(run(&with_permission(None)), [Status::Pass]);
+        assert_eq!(
+            statuses(&super::CHECK, &with_permission(Some(false))),
+            [Status::Pass]
+        );
+        assert_eq!(statuses(&super::CHECK, &with_permission(None)), [Status::Pass]);
     }
 
     #[test]
     fn connection_open_to_all_fails() {
-        assert_eq!(run(&with_permission(Some(true))), [Status::Fail]);
+        assert_eq!(
+            statuses(&super::CHECK, &with_permission(Some(true))),
+            [Status::Fail]
+        );
     }
 
     #[test]
     fn unread_permissions_are_unknown() {
         let estate = Estate::unreadable();
-        assert_eq!(run(&estate), [Status::Unknown]);
+        assert_eq!(statuses(&super::CHECK, &estate), [Status::Unknown]);
     }
 }

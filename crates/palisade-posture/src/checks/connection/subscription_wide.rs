@@ -79,6 +79,7 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use super::super::test_support::*;
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::Estate;
 
     #[test]

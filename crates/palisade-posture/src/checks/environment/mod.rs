@@ -47,14 +47,6 @@ pub(super) mod testing {
     use palisade_domain::{CheckConfiguration, Collected, Resource};
 
     use crate::fixture::{Estate, PROJECT, environment};
-    use crate::{Check, Status, evaluate_checks};
-
-    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
 
     /// An environment named `name` with `checks` configured on it.
     pub(crate) fn with_environment(name: &str, checks: Collected<Vec<CheckConfiguration>>) -> Estate {
@@ -70,7 +62,8 @@ pub(super) mod testing {
 mod production_tests {
     use palisade_domain::{CheckConfiguration, Collected};
 
-    use super::testing::{run, with_environment};
+    use super::testing::with_environment;
+    use crate::checks::testing::{expect, statuses};
     use crate::fixture::{Estate, approval, branch_control};
     use crate::{Check, Status};
 
@@ -95,7 +88,7 @@ mod production_tests {
         for (check, required, other) in CHECKS {
             for name in ["Production", "production"] {
                 let e = with_environment(name, Collected::Read(vec![other(1), required(2)]));
-                assert_eq!(run(check, &e), [Status::Pass], "{}: {name}", check.id);
+                assert_eq!(statuses(check, &e), [Status::Pass], "{}: {name}", check.id);
             }
         }
     }
@@ -105,7 +98,7 @@ mod production_tests {
         for (check, _, other) in CHECKS {
             for name in ["pre-prod", "production"] {
                 let e = with_environment(name, Collected::Read(vec![other(1)]));
-                assert_eq!(run(check, &e), [Status::Fail], "{}: {name}", check.id);
+                assert_eq!(statuses(check, &e), [Status::Fail], "{}: {name}", check.id);
             }
         }
     }
@@ -115,7 +108,12 @@ mod production_tests {
         for (check, ..) in CHECKS {
             for name in ["dev", "test"] {
                 let e = with_environment(name, Collected::Read(vec![]));
-                assert_eq!(run(check, &e), [Status::NotApplicable], "{}: {name}", check.id);
+                assert_eq!(
+                    statuses(check, &e),
+                    [Status::NotApplicable],
+                    "{}: {name}",
+                    check.id
+                );
             }
         }
     }
@@ -124,15 +122,10 @@ mod production_tests {
     fn unread_checks_are_unknown() {
         for (check, ..) in CHECKS {
             let e = with_environment("prod", Collected::NotCollected);
-            assert_eq!(run(check, &e), [Status::Unknown], "{}", check.id);
+            expect(check, &e, Status::Unknown);
             let e = with_environment("production", Collected::Unreadable("HTTP 403".into()));
-            assert_eq!(run(check, &e), [Status::Unknown], "{}", check.id);
-            assert_eq!(
-                run(check, &Estate::unreadable()),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &e, Status::Unknown);
+            expect(check, &Estate::unreadable(), Status::Unknown);
         }
     }
 }

@@ -46,15 +46,16 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{group, run, with_group};
+    use super::super::testing::{group, with_group};
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     #[test]
     fn restricted_group_passes() {
         assert_eq!(
-            run(&CHECK, &with_group(group(&[("region", false)]), Some(false))),
+            statuses(&CHECK, &with_group(group(&[("region", false)]), Some(false))),
             [Status::Pass]
         );
     }
@@ -62,7 +63,7 @@ mod tests {
     #[test]
     fn group_open_to_all_fails() {
         assert_eq!(
-            run(&CHECK, &with_group(group(&[("region", false)]), Some(true))),
+            statuses(&CHECK, &with_group(group(&[("region", false)]), Some(true))),
             [Status::Fail]
         );
     }
@@ -70,13 +71,13 @@ mod tests {
     #[test]
     fn group_with_secrets_not_applicable() {
         assert_eq!(
-            run(&CHECK, &with_group(group(&[("key", true)]), Some(true))),
+            statuses(&CHECK, &with_group(group(&[("key", true)]), Some(true))),
             [Status::NotApplicable]
         );
     }
 
     #[test]
     fn unread_is_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

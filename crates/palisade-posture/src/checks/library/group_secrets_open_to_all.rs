@@ -51,15 +51,16 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{group, run, with_group};
+    use super::super::testing::{group, with_group};
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     #[test]
     fn restricted_secret_group_passes() {
         assert_eq!(
-            run(&CHECK, &with_group(group(&[("dbPassword", true)]), Some(false))),
+            statuses(&CHECK, &with_group(group(&[("dbPassword", true)]), Some(false))),
             [Status::Pass]
         );
     }
@@ -67,27 +68,27 @@ mod tests {
     #[test]
     fn secret_group_open_to_all_fails() {
         assert_eq!(
-            run(&CHECK, &with_group(group(&[("dbPassword", true)]), Some(true))),
+            statuses(&CHECK, &with_group(group(&[("dbPassword", true)]), Some(true))),
             [Status::Fail]
         );
         let mut vault = group(&[]);
         vault.group_type = "AzureKeyVault".into();
-        assert_eq!(run(&CHECK, &with_group(vault, Some(true))), [Status::Fail]);
+        assert_eq!(statuses(&CHECK, &with_group(vault, Some(true))), [Status::Fail]);
     }
 
     #[test]
     fn group_without_secrets_not_applicable() {
         assert_eq!(
-            run(&CHECK, &with_group(group(&[("region", false)]), Some(true))),
+            statuses(&CHECK, &with_group(group(&[("region", false)]), Some(true))),
             [Status::NotApplicable]
         );
     }
 
     #[test]
     fn unread_is_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
         let no_permission =
             Estate::new().with(palisade_domain::Resource::VariableGroup(group(&[("k", true)])));
-        assert_eq!(run(&CHECK, &no_permission), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &no_permission), [Status::Unknown]);
     }
 }

@@ -39,14 +39,6 @@ pub(super) mod testing {
     use palisade_domain::{Resource, VariableGroup, VariableGroupVariable};
 
     use crate::fixture::{Estate, PROJECT, permission, variable_group};
-    use crate::{Check, Status, evaluate_checks};
-
-    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
 
     /// A `Vsts` group with variables `(name, is_secret)`.
     pub(crate) fn group(vars: &[(&str, bool)]) -> VariableGroup {

@@ -48,9 +48,10 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use palisade_domain::Resource;
 
-    use super::super::testing::{group, run};
+    use super::super::testing::group;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     fn with(g: palisade_domain::VariableGroup) -> Estate {
@@ -61,24 +62,27 @@ mod tests {
     fn key_vault_group_passes() {
         let mut g = group(&[("db-password", true)]);
         g.group_type = "AzureKeyVault".into();
-        assert_eq!(run(&CHECK, &with(g)), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &with(g)), [Status::Pass]);
     }
 
     #[test]
     fn secrets_stored_in_group_fail() {
-        assert_eq!(run(&CHECK, &with(group(&[("apiKey", true)]))), [Status::Fail]);
+        assert_eq!(
+            statuses(&CHECK, &with(group(&[("apiKey", true)]))),
+            [Status::Fail]
+        );
     }
 
     #[test]
     fn group_without_secrets_not_applicable() {
         assert_eq!(
-            run(&CHECK, &with(group(&[("region", false)]))),
+            statuses(&CHECK, &with(group(&[("region", false)]))),
             [Status::NotApplicable]
         );
     }
 
     #[test]
     fn unread_listing_is_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

@@ -60,9 +60,10 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use palisade_domain::Resource;
 
-    use super::super::testing::{group, run};
+    use super::super::testing::group;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     fn with(g: palisade_domain::VariableGroup) -> Estate {
@@ -72,7 +73,7 @@ mod tests {
     #[test]
     fn secrets_marked_secret_pass() {
         assert_eq!(
-            run(&CHECK, &with(group(&[("DB_PASSWORD", true), ("region", false)]))),
+            statuses(&CHECK, &with(group(&[("DB_PASSWORD", true), ("region", false)]))),
             [Status::Pass]
         );
     }
@@ -80,7 +81,7 @@ mod tests {
     #[test]
     fn plain_text_secret_name_fails() {
         assert_eq!(
-            run(&CHECK, &with(group(&[("DB_PASSWORD", false)]))),
+            statuses(&CHECK, &with(group(&[("DB_PASSWORD", false)]))),
             [Status::Fail]
         );
     }
@@ -89,11 +90,11 @@ mod tests {
     fn key_vault_group_not_applicable() {
         let mut g = group(&[("db-password", false)]);
         g.group_type = "AzureKeyVault".into();
-        assert_eq!(run(&CHECK, &with(g)), [Status::NotApplicable]);
+        assert_eq!(statuses(&CHECK, &with(g)), [Status::NotApplicable]);
     }
 
     #[test]
     fn unread_listing_is_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

@@ -38,9 +38,9 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use palisade_domain::Resource;
 
-    use super::super::testing::run;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::*;
 
     fn with_permission(all: Option<bool>) -> Estate {
@@ -56,16 +56,16 @@ mod tests {
 
     #[test]
     fn restricted_file_passes() {
-        assert_eq!(run(&CHECK, &with_permission(Some(false))), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &with_permission(Some(false))), [Status::Pass]);
     }
 
     #[test]
     fn file_open_to_all_fails() {
-        assert_eq!(run(&CHECK, &with_permission(Some(true))), [Status::Fail]);
+        assert_eq!(statuses(&CHECK, &with_permission(Some(true))), [Status::Fail]);
     }
 
     #[test]
     fn unread_permissions_are_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

@@ -102,15 +102,8 @@ pub(crate) const SHELL_TASK_ARGUMENTS: Setting = Setting {
 pub(super) mod testing {
     use palisade_domain::{Collected, Resource};
 
+    use crate::checks::testing::set_flag;
     use crate::fixture::Estate;
-    use crate::{Check, Status, evaluate_checks};
-
-    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
 
     /// The organization with policy `name` set to `value` (`None`: absent).
     pub(crate) fn with_policy(name: &str, value: Option<bool>) -> Estate {
@@ -118,7 +111,7 @@ pub(super) mod testing {
             if let Resource::Organization(o) = r
                 && let Collected::Read(m) = &mut o.policies
             {
-                set(m, name, value);
+                set_flag(m, name, value);
             }
         })
     }
@@ -129,16 +122,9 @@ pub(super) mod testing {
             if let Resource::Organization(o) = r
                 && let Collected::Read(m) = &mut o.pipeline_settings
             {
-                set(m, name, value);
+                set_flag(m, name, value);
             }
         })
-    }
-
-    fn set(m: &mut std::collections::BTreeMap<String, bool>, name: &str, value: Option<bool>) {
-        match value {
-            Some(v) => m.insert(name.to_owned(), v),
-            None => m.remove(name),
-        };
     }
 }
 
@@ -146,9 +132,10 @@ pub(super) mod testing {
 /// or of its pipeline settings.
 #[cfg(test)]
 mod setting_tests {
-    use super::testing::{run, with_policy, with_setting};
+    use super::testing::{with_policy, with_setting};
     use super::*;
     use crate::Status;
+    use crate::checks::testing::expect;
     use crate::fixture::Estate;
 
     /// The organization with the flag set (`None`: absent).
@@ -232,37 +219,22 @@ mod setting_tests {
     #[test]
     fn secure_value_passes() {
         for (check, s, with) in CHECKS {
-            assert_eq!(
-                run(check, &with(s.name, Some(s.secure))),
-                [Status::Pass],
-                "{}",
-                check.id
-            );
+            expect(check, &with(s.name, Some(s.secure)), Status::Pass);
         }
     }
 
     #[test]
     fn insecure_value_fails() {
         for (check, s, with) in CHECKS {
-            assert_eq!(
-                run(check, &with(s.name, Some(!s.secure))),
-                [Status::Fail],
-                "{}",
-                check.id
-            );
+            expect(check, &with(s.name, Some(!s.secure)), Status::Fail);
         }
     }
 
     #[test]
     fn missing_or_unreadable_is_unknown() {
         for (check, s, with) in CHECKS {
-            assert_eq!(run(check, &with(s.name, None)), [Status::Unknown], "{}", check.id);
-            assert_eq!(
-                run(check, &Estate::unreadable()),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &with(s.name, None), Status::Unknown);
+            expect(check, &Estate::unreadable(), Status::Unknown);
         }
     }
 }

@@ -50,7 +50,9 @@ mod tests {
     use palisade_domain::PipelineProcess;
 
     use super::super::test_support::*;
+
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::Estate;
 
     #[test]

@@ -65,7 +65,9 @@ mod tests {
     use palisade_domain::Resource;
 
     use super::super::test_support::*;
+
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::*;
 
     fn on_pool(hosted: bool) -> Estate {

@@ -7,7 +7,7 @@
 use palisade_domain::{ForkSettings, Pipeline};
 
 use crate::checks::common::{Setting, org_enforces};
-use crate::{Check, Inventory, Item, Outcome};
+use crate::{Check, Inventory, Item, Outcome, Results};
 
 mod classic;
 mod collection_job_scope;
@@ -162,23 +162,33 @@ pub(super) fn unless_enforced(inv: &Inventory, p: &Item<'_, Pipeline>, s: &Setti
     }
 }
 
+/// Judges a permission a pipeline may grant builds of forks (`grants` reads
+/// it from the fork settings): passes when the pipeline withholds it
+/// ("pipeline p1 {withheld}"), and otherwise unless `s` is enforced
+/// ("pipeline p1 {granted}").
+pub(super) fn fork_permission(
+    inv: &Inventory,
+    out: &mut Results,
+    grants: fn(&ForkSettings) -> bool,
+    s: &Setting,
+    withheld: &str,
+    granted: &str,
+) {
+    for p in inv.pipelines() {
+        let outcome = match fork_builds(inv, &p) {
+            Err(o) => o,
+            Ok(f) if !grants(f) => Outcome::pass(format!("pipeline {} {withheld}", p.name)),
+            Ok(_) => unless_enforced(inv, &p, s, granted),
+        };
+        out.push(&p, outcome);
+    }
+}
+
 #[cfg(test)]
 pub(super) mod test_support {
     use palisade_domain::{Collected, ForkSettings, Pipeline, Resource};
 
     use crate::fixture::{Estate, PROJECT, pipeline};
-    use crate::{Check, Status, evaluate_checks};
-
-    pub fn run(check: &'static Check, estate: &Estate) -> Vec<(Status, String)> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| (r.status, r.reason))
-            .collect()
-    }
-
-    pub fn statuses(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        run(check, estate).into_iter().map(|(s, _)| s).collect()
-    }
 
     /// Pipeline 1 of the project, changed by `f`.
     pub fn pipe(f: impl FnOnce(&mut Pipeline)) -> Estate {
@@ -269,5 +279,104 @@ mod tests {
             enforced(&e.inventory(), ORG, PROJECT, &JOB_SCOPE),
             Enforced::Unknown(_)
         ));
+    }
+}
+
+/// The permissions a pipeline may give builds of forks (secrets, a regular
+/// token): withheld by the pipeline, or its project or organization enforces
+/// withholding them.
+#[cfg(test)]
+mod fork_permission_tests {
+    use palisade_domain::ForkSettings;
+
+    use super::test_support::{forks, pipe, project_setting, setting, settings_unreadable, stale};
+    use super::{JOB_SCOPE_FOR_FORKS, NO_SECRETS_FOR_FORKS, Setting};
+    use crate::checks::testing::{expect, run, statuses};
+    use crate::fixture::Estate;
+    use crate::{Check, Status};
+
+    /// Fork settings that grant the permission, or not.
+    type Grants = fn(bool) -> ForkSettings;
+
+    /// (check, the setting that enforces withholding the permission, fork
+    /// settings granting it or not).
+    static CHECKS: [(&Check, &Setting, Grants); 2] = [
+        (
+            &super::fork_builds_full_token::CHECK,
+            &JOB_SCOPE_FOR_FORKS,
+            |grant| forks(false, grant, None),
+        ),
+        (
+            &super::fork_builds_secrets::CHECK,
+            &NO_SECRETS_FOR_FORKS,
+            |grant| forks(grant, false, Some(true)),
+        ),
+    ];
+
+    fn with(grants: ForkSettings) -> Estate {
+        pipe(|p| p.fork_builds = Some(grants))
+    }
+
+    #[test]
+    fn withheld_or_enforced_passes() {
+        for (check, s, grants) in &CHECKS {
+            let e = setting(with(grants(false)), s.name, false);
+            expect(check, &e, Status::Pass);
+            // The organization enforces it (the fixture's default).
+            let r = run(check, &with(grants(true)));
+            assert_eq!(r[0].0, Status::Pass, "{}", check.id);
+            assert!(r[0].1.contains("organization"), "{}: {}", check.id, r[0].1);
+            let e = project_setting(setting(with(grants(true)), s.name, false), s.name, true);
+            let r = run(check, &e);
+            assert_eq!(r[0].0, Status::Pass, "{}", check.id);
+            assert!(r[0].1.contains("project"), "{}: {}", check.id, r[0].1);
+        }
+    }
+
+    #[test]
+    fn granted_fails() {
+        for (check, s, grants) in &CHECKS {
+            let r = run(check, &setting(with(grants(true)), s.name, false));
+            assert_eq!(r[0].0, Status::Fail, "{}", check.id);
+            assert!(r[0].1.contains("pipeline-1"), "{}: {}", check.id, r[0].1);
+        }
+    }
+
+    #[test]
+    fn unread_settings_or_stale_pipeline_are_unknown() {
+        for (check, _, grants) in &CHECKS {
+            expect(check, &Estate::unreadable(), Status::Unknown);
+            let e = settings_unreadable(with(grants(true)));
+            expect(check, &e, Status::Unknown);
+            let e = stale(with(grants(false)));
+            expect(check, &e, Status::Unknown);
+        }
+    }
+
+    #[test]
+    fn no_fork_builds_is_not_applicable() {
+        for (check, s, grants) in &CHECKS {
+            expect(check, &pipe(|_| {}), Status::NotApplicable);
+            let mut off = grants(true);
+            off.enabled = false;
+            assert_eq!(
+                statuses(check, &with(off)),
+                [Status::NotApplicable],
+                "{}: disabled",
+                check.id
+            );
+            // The project does not build forks at all.
+            let e = project_setting(
+                setting(with(grants(true)), s.name, false),
+                "buildsEnabledForForks",
+                false,
+            );
+            assert_eq!(
+                statuses(check, &e),
+                [Status::NotApplicable],
+                "{}: project",
+                check.id
+            );
+        }
     }
 }

@@ -70,7 +70,9 @@ mod tests {
     use palisade_domain::PipelineVariable;
 
     use super::super::test_support::*;
+
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::Estate;
 
     fn var(name: &str, is_secret: bool) -> PipelineVariable {

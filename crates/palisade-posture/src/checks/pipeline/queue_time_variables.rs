@@ -91,7 +91,9 @@ mod tests {
     use palisade_domain::PipelineVariable;
 
     use super::super::test_support::*;
+
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::Estate;
 
     fn var(name: &str, allow_override: bool) -> PipelineVariable {

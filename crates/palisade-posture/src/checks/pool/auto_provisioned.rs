@@ -41,15 +41,16 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, with_pool};
+    use super::super::testing::with_pool;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     #[test]
     fn pool_not_auto_provisioned_passes() {
         assert_eq!(
-            run(&CHECK, &with_pool(|p| p.auto_provision = false)),
+            statuses(&CHECK, &with_pool(|p| p.auto_provision = false)),
             [Status::Pass]
         );
     }
@@ -57,7 +58,7 @@ mod tests {
     #[test]
     fn auto_provisioned_pool_fails() {
         assert_eq!(
-            run(&CHECK, &with_pool(|p| p.auto_provision = true)),
+            statuses(&CHECK, &with_pool(|p| p.auto_provision = true)),
             [Status::Fail]
         );
     }
@@ -68,11 +69,11 @@ mod tests {
             p.is_hosted = true;
             p.auto_provision = true;
         });
-        assert_eq!(run(&CHECK, &hosted), [Status::NotApplicable]);
+        assert_eq!(statuses(&CHECK, &hosted), [Status::NotApplicable]);
     }
 
     #[test]
     fn unread_pool_listing_is_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

@@ -43,15 +43,16 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, with_pool};
+    use super::super::testing::with_pool;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     #[test]
     fn auto_update_on_passes() {
         assert_eq!(
-            run(&CHECK, &with_pool(|p| p.auto_update = Some(true))),
+            statuses(&CHECK, &with_pool(|p| p.auto_update = Some(true))),
             [Status::Pass]
         );
     }
@@ -59,7 +60,7 @@ mod tests {
     #[test]
     fn auto_update_off_fails() {
         assert_eq!(
-            run(&CHECK, &with_pool(|p| p.auto_update = Some(false))),
+            statuses(&CHECK, &with_pool(|p| p.auto_update = Some(false))),
             [Status::Fail]
         );
     }
@@ -70,15 +71,15 @@ mod tests {
             p.is_hosted = true;
             p.auto_update = Some(false);
         });
-        assert_eq!(run(&CHECK, &hosted), [Status::NotApplicable]);
+        assert_eq!(statuses(&CHECK, &hosted), [Status::NotApplicable]);
     }
 
     #[test]
     fn unsaid_or_unread_is_unknown() {
         assert_eq!(
-            run(&CHECK, &with_pool(|p| p.auto_update = None)),
+            statuses(&CHECK, &with_pool(|p| p.auto_update = None)),
             [Status::Unknown]
         );
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

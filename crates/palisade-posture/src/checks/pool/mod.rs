@@ -39,14 +39,6 @@ pub(super) mod testing {
     use palisade_domain::{AgentPool, Resource};
 
     use crate::fixture::{Estate, agent_pool};
-    use crate::{Check, Status, evaluate_checks};
-
-    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
 
     /// The fixture estate with one self-hosted pool changed by `f`.
     pub(crate) fn with_pool(f: impl Fn(&mut AgentPool)) -> Estate {

@@ -67,9 +67,9 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use palisade_domain::Resource;
 
-    use super::super::testing::run;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::{Estate, PROJECT, permission};
 
     #[test]
@@ -79,9 +79,9 @@ mod tests {
                 PROJECT, "queue", "1", all,
             )))
         };
-        assert_eq!(run(&CHECK, &queue(Some(true))), [Status::Fail]);
-        assert_eq!(run(&CHECK, &queue(Some(false))), [Status::Pass]);
-        assert_eq!(run(&CHECK, &queue(None)), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &queue(Some(true))), [Status::Fail]);
+        assert_eq!(statuses(&CHECK, &queue(Some(false))), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &queue(None)), [Status::Pass]);
         // Other permission types are not queues.
         let endpoint = Estate::new().with(Resource::PipelinePermission(permission(
             PROJECT,
@@ -89,11 +89,11 @@ mod tests {
             "1",
             Some(true),
         )));
-        assert!(run(&CHECK, &endpoint).is_empty());
+        assert!(statuses(&CHECK, &endpoint).is_empty());
     }
 
     #[test]
     fn unread_permissions_are_unknown() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
     }
 }

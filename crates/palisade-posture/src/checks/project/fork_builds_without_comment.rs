@@ -56,9 +56,10 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, with_org_setting, with_project_setting};
+    use super::super::testing::{with_org_setting, with_project_setting};
     use super::{CHECK, NON_TEAM_ONLY, SETTING};
     use crate::Status;
+    use crate::checks::testing::statuses;
 
     /// The pass, fail, unknown and not-applicable cases are in
     /// `project::fork_tests`; this covers the narrowing to non-team members.
@@ -74,6 +75,6 @@ mod tests {
                 s.pipeline_settings.insert(NON_TEAM_ONLY.into(), true);
             }
         });
-        assert_eq!(run(&CHECK, &non_team), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &non_team), [Status::Pass]);
     }
 }

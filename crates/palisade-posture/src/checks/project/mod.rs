@@ -92,32 +92,16 @@ pub(super) fn require(settings: &BTreeMap<String, bool>, s: &Setting) -> Outcome
 
 #[cfg(test)]
 pub(super) mod testing {
-    use std::collections::BTreeMap;
-
     use palisade_domain::{Collected, Resource};
 
+    use crate::checks::testing::set_flag;
     use crate::fixture::Estate;
-    use crate::{Check, Status, evaluate_checks};
-
-    pub(crate) fn run(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
-
-    fn set(m: &mut BTreeMap<String, bool>, name: &str, value: Option<bool>) {
-        match value {
-            Some(v) => m.insert(name.to_owned(), v),
-            None => m.remove(name),
-        };
-    }
 
     /// The fixture project with its pipeline setting `name` set (`None`: absent).
     pub(crate) fn with_project_setting(name: &str, value: Option<bool>) -> Estate {
         Estate::new().map(|r| {
             if let Resource::ProjectSettings(s) = r {
-                set(&mut s.pipeline_settings, name, value);
+                set_flag(&mut s.pipeline_settings, name, value);
             }
         })
     }
@@ -128,7 +112,7 @@ pub(super) mod testing {
             if let Resource::Organization(o) = r
                 && let Collected::Read(m) = &mut o.pipeline_settings
             {
-                set(m, name, value);
+                set_flag(m, name, value);
             }
         })
     }
@@ -138,12 +122,13 @@ pub(super) mod testing {
 /// settings, which the organization may enforce.
 #[cfg(test)]
 mod setting_tests {
-    use super::testing::{run, with_org_setting, with_project_setting};
+    use super::testing::{with_org_setting, with_project_setting};
     use crate::checks::common::Setting;
     use crate::checks::org::{
         CLASSIC_PIPELINE_CREATION, JOB_AUTH_SCOPE, JOB_AUTH_SCOPE_FOR_RELEASES, PRIVATE_STATUS_BADGES,
         REFERENCED_REPO_SCOPED_TOKEN, SETTABLE_VARIABLES, SHELL_TASK_ARGUMENTS,
     };
+    use crate::checks::testing::{expect, statuses};
     use crate::fixture::Estate;
     use crate::{Check, Status};
 
@@ -181,9 +166,14 @@ mod setting_tests {
     fn secure_project_setting_or_organization_enforcement_passes() {
         for (check, s) in CHECKS {
             let own = estate(s, Some(!s.secure), Some(s.secure));
-            assert_eq!(run(check, &own), [Status::Pass], "{}", check.id);
+            expect(check, &own, Status::Pass);
             let enforced = estate(s, Some(s.secure), Some(!s.secure));
-            assert_eq!(run(check, &enforced), [Status::Pass], "{}: enforced", check.id);
+            assert_eq!(
+                statuses(check, &enforced),
+                [Status::Pass],
+                "{}: enforced",
+                check.id
+            );
         }
     }
 
@@ -191,25 +181,15 @@ mod setting_tests {
     fn insecure_project_setting_fails() {
         for (check, s) in CHECKS {
             let e = estate(s, Some(!s.secure), Some(!s.secure));
-            assert_eq!(run(check, &e), [Status::Fail], "{}", check.id);
+            expect(check, &e, Status::Fail);
         }
     }
 
     #[test]
     fn missing_or_unreadable_is_unknown() {
         for (check, s) in CHECKS {
-            assert_eq!(
-                run(check, &estate(s, None, None)),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
-            assert_eq!(
-                run(check, &Estate::unreadable()),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &estate(s, None, None), Status::Unknown);
+            expect(check, &Estate::unreadable(), Status::Unknown);
         }
     }
 }
@@ -221,8 +201,9 @@ mod fork_tests {
     use palisade_domain::Resource;
 
     use super::FORK_BUILDS;
-    use super::testing::{run, with_org_setting, with_project_setting};
+    use super::testing::{with_org_setting, with_project_setting};
     use crate::checks::common::Setting;
+    use crate::checks::testing::{expect, statuses};
     use crate::fixture::Estate;
     use crate::{Check, Status};
 
@@ -249,30 +230,25 @@ mod fork_tests {
     #[test]
     fn protected_or_enforced_passes() {
         for (check, s) in CHECKS {
-            assert_eq!(
-                run(check, &project(s, Some(s.secure))),
-                [Status::Pass],
-                "{}",
-                check.id
-            );
+            expect(check, &project(s, Some(s.secure)), Status::Pass);
             let enforced = with_org_setting(
                 s.name,
                 Some(s.secure),
                 with_project_setting(s.name, Some(!s.secure)),
             );
-            assert_eq!(run(check, &enforced), [Status::Pass], "{}: enforced", check.id);
+            assert_eq!(
+                statuses(check, &enforced),
+                [Status::Pass],
+                "{}: enforced",
+                check.id
+            );
         }
     }
 
     #[test]
     fn unprotected_fails() {
         for (check, s) in CHECKS {
-            assert_eq!(
-                run(check, &project(s, Some(!s.secure))),
-                [Status::Fail],
-                "{}",
-                check.id
-            );
+            expect(check, &project(s, Some(!s.secure)), Status::Fail);
         }
     }
 
@@ -284,10 +260,15 @@ mod fork_tests {
                     p.pipeline_settings.insert(FORK_BUILDS.into(), false);
                 }
             });
-            assert_eq!(run(check, &off), [Status::NotApplicable], "{}: project", check.id);
+            assert_eq!(
+                statuses(check, &off),
+                [Status::NotApplicable],
+                "{}: project",
+                check.id
+            );
             let org_off = with_org_setting(FORK_BUILDS, Some(false), project(s, Some(!s.secure)));
             assert_eq!(
-                run(check, &org_off),
+                statuses(check, &org_off),
                 [Status::NotApplicable],
                 "{}: organization",
                 check.id
@@ -298,13 +279,8 @@ mod fork_tests {
     #[test]
     fn missing_or_unreadable_is_unknown() {
         for (check, s) in CHECKS {
-            assert_eq!(run(check, &project(s, None)), [Status::Unknown], "{}", check.id);
-            assert_eq!(
-                run(check, &Estate::unreadable()),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &project(s, None), Status::Unknown);
+            expect(check, &Estate::unreadable(), Status::Unknown);
         }
     }
 }

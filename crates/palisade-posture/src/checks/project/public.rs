@@ -51,9 +51,9 @@ fn evaluate(inv: &Inventory, out: &mut Results) {
 mod tests {
     use palisade_domain::Resource;
 
-    use super::super::testing::run;
     use super::CHECK;
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::Estate;
 
     fn with_visibility(v: &str) -> Estate {
@@ -66,23 +66,23 @@ mod tests {
 
     #[test]
     fn private_project_passes() {
-        assert_eq!(run(&CHECK, &with_visibility("private")), [Status::Pass]);
-        assert_eq!(run(&CHECK, &with_visibility("organization")), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &with_visibility("private")), [Status::Pass]);
+        assert_eq!(statuses(&CHECK, &with_visibility("organization")), [Status::Pass]);
     }
 
     #[test]
     fn public_project_fails() {
-        assert_eq!(run(&CHECK, &with_visibility("Public")), [Status::Fail]);
+        assert_eq!(statuses(&CHECK, &with_visibility("Public")), [Status::Fail]);
     }
 
     #[test]
     fn unread_project_listing_is_unknown_unless_it_was_public() {
-        assert_eq!(run(&CHECK, &Estate::unreadable()), [Status::Unknown]);
+        assert_eq!(statuses(&CHECK, &Estate::unreadable()), [Status::Unknown]);
         let was_public = Estate::unreadable().map(|r| {
             if let Resource::Project(p) = r {
                 p.visibility = "public".into();
             }
         });
-        assert_eq!(run(&CHECK, &was_public), [Status::Fail]);
+        assert_eq!(statuses(&CHECK, &was_public), [Status::Fail]);
     }
 }

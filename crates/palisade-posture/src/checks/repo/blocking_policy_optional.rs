@@ -1,6 +1,6 @@
 use palisade_domain::{ResourceKind, Severity};
 
-use super::{default_branch_policies, ids, of_type, policy_type, short_branch};
+use super::{ids, of_type, on_default_branch, policy_type};
 use crate::{Check, Inventory, Outcome, Results};
 
 pub(crate) static CHECK: Check = Check {
@@ -28,49 +28,40 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
-    for repo in inv.repositories() {
-        let outcome = match default_branch_policies(inv, &repo) {
-            Err(o) => o,
-            Ok(policies) => {
-                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
-                let mut seen = false;
-                let mut only_optional = Vec::new();
-                for (type_id, what) in [
-                    (policy_type::MIN_REVIEWERS, "minimum-reviewers"),
-                    (policy_type::BUILD, "build validation"),
-                ] {
-                    let (blocking, optional) = of_type(&policies, type_id);
-                    seen |= !blocking.is_empty() || !optional.is_empty();
-                    // An optional build beside a required one is a legitimate extra signal.
-                    if blocking.is_empty() && !optional.is_empty() {
-                        only_optional.push(format!("{what} (policy {})", ids(&optional)));
-                    }
-                }
-                if !only_optional.is_empty() {
-                    Outcome::fail(format!(
-                        "on {branch} of {} the only {} {} optional: pull requests complete without meeting \
-                            it",
-                        repo.name,
-                        only_optional.join(" and "),
-                        if only_optional.len() == 1 { "is" } else { "are" }
-                    ))
-                } else if seen {
-                    Outcome::pass(format!(
-                        "the minimum-reviewers and build validation policies on {branch} of {} are \
-                            required",
-                        repo.name
-                    ))
-                } else {
-                    Outcome::not_applicable(format!(
-                        "{branch} of {} has no minimum-reviewers or build validation policy (see \
-                         ado.repo.fewer-than-two-reviewers and ado.repo.no-build-validation)",
-                        repo.name
-                    ))
-                }
+    on_default_branch(inv, out, |branch, repo, policies| {
+        let mut seen = false;
+        let mut only_optional = Vec::new();
+        for (type_id, what) in [
+            (policy_type::MIN_REVIEWERS, "minimum-reviewers"),
+            (policy_type::BUILD, "build validation"),
+        ] {
+            let (blocking, optional) = of_type(policies, type_id);
+            seen |= !blocking.is_empty() || !optional.is_empty();
+            // An optional build beside a required one is a legitimate extra signal.
+            if blocking.is_empty() && !optional.is_empty() {
+                only_optional.push(format!("{what} (policy {})", ids(&optional)));
             }
-        };
-        out.push(&repo, outcome);
-    }
+        }
+        if !only_optional.is_empty() {
+            Outcome::fail(format!(
+                "on {branch} of {} the only {} {} optional: pull requests complete without meeting \
+                    it",
+                repo,
+                only_optional.join(" and "),
+                if only_optional.len() == 1 { "is" } else { "are" }
+            ))
+        } else if seen {
+            Outcome::pass(format!(
+                "the minimum-reviewers and build validation policies on {branch} of {repo} are \
+                    required"
+            ))
+        } else {
+            Outcome::not_applicable(format!(
+                "{branch} of {repo} has no minimum-reviewers or build validation policy (see \
+                 ado.repo.fewer-than-two-reviewers and ado.repo.no-build-validation)"
+            ))
+        }
+    });
 }
 
 #[cfg(test)]
@@ -80,6 +71,7 @@ mod tests {
     use super::super::policy_type::{BUILD, MIN_REVIEWERS};
     use super::super::test_support::*;
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::*;
 
     fn optional(id: i64, type_id: &str) -> palisade_domain::BranchPolicy {

@@ -1,6 +1,6 @@
 use palisade_domain::{ResourceKind, Severity};
 
-use super::{default_branch_policies, ids, policy_type, short_branch};
+use super::{ids, on_default_branch, policy_type};
 use crate::{Check, Inventory, Outcome, Results};
 
 pub(crate) static CHECK: Check = Check {
@@ -30,43 +30,35 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
-    for repo in inv.repositories() {
-        let outcome = match default_branch_policies(inv, &repo) {
-            Err(o) => o,
-            Ok(policies) => {
-                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
-                // Repository policies (author email, file size...) do not require a pull request.
-                let (blocking, optional): (Vec<_>, Vec<_>) = policies
-                    .iter()
-                    .copied()
-                    .filter(|p| policy_type::gates_pull_requests(&p.type_id))
-                    .partition(|p| p.is_blocking);
-                if blocking.is_empty() {
-                    let extra = if optional.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (policies {} are optional only)", ids(&optional))
-                    };
-                    Outcome::fail(format!(
-                        "{branch} of {} has no required branch policy{extra}: anyone with Contribute can \
-                            push to it directly",
-                        repo.name
-                    ))
-                } else {
-                    let names: Vec<_> = blocking
-                        .iter()
-                        .map(|p| format!("{} #{}", p.type_name, p.id))
-                        .collect();
-                    Outcome::pass(format!(
-                        "{branch} of {} is protected by required policies: {}",
-                        repo.name,
-                        names.join(", ")
-                    ))
-                }
-            }
-        };
-        out.push(&repo, outcome);
-    }
+    on_default_branch(inv, out, |branch, repo, policies| {
+        // Repository policies (author email, file size...) do not require a pull request.
+        let (blocking, optional): (Vec<_>, Vec<_>) = policies
+            .iter()
+            .copied()
+            .filter(|p| policy_type::gates_pull_requests(&p.type_id))
+            .partition(|p| p.is_blocking);
+        if blocking.is_empty() {
+            let extra = if optional.is_empty() {
+                String::new()
+            } else {
+                format!(" (policies {} are optional only)", ids(&optional))
+            };
+            Outcome::fail(format!(
+                "{branch} of {repo} has no required branch policy{extra}: anyone with Contribute can \
+                    push to it directly"
+            ))
+        } else {
+            let names: Vec<_> = blocking
+                .iter()
+                .map(|p| format!("{} #{}", p.type_name, p.id))
+                .collect();
+            Outcome::pass(format!(
+                "{branch} of {} is protected by required policies: {}",
+                repo,
+                names.join(", ")
+            ))
+        }
+    });
 }
 
 #[cfg(test)]
@@ -76,6 +68,7 @@ mod tests {
     use super::super::policy_type::*;
     use super::super::test_support::*;
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::*;
 
     #[test]

@@ -200,6 +200,61 @@ pub(super) fn default_branch_policies<'a>(
         .collect())
 }
 
+/// Judges the enabled policies on each repository's default branch:
+/// `judge` gets the branch (`main`), the repository's name and the policies.
+/// Repositories out of scope and unread policies are reported as
+/// [`default_branch_policies`] says.
+pub(super) fn on_default_branch(
+    inv: &Inventory,
+    out: &mut Results,
+    judge: impl Fn(&str, &str, &[&BranchPolicy]) -> Outcome,
+) {
+    for repo in inv.repositories() {
+        let outcome = match default_branch_policies(inv, &repo) {
+            Err(o) => o,
+            Ok(policies) => {
+                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
+                judge(branch, &repo.name, &policies)
+            }
+        };
+        out.push(&repo, outcome);
+    }
+}
+
+/// Requires a setting of the default branch's required minimum-reviewers
+/// policies: passes when one of them has it (`has`). Reasons name the branch
+/// and repository: "{branch} of {repo} has no required minimum-reviewers
+/// policy{none}", and "the minimum-reviewers policy #1 on {branch} of {repo}
+/// {pass}" (or `fail`).
+pub(super) fn reviewers_require(
+    inv: &Inventory,
+    out: &mut Results,
+    has: fn(&serde_json::Value) -> bool,
+    none: &str,
+    pass: &str,
+    fail: &str,
+) {
+    on_default_branch(inv, out, |branch, repo, policies| {
+        let (blocking, _) = of_type(policies, policy_type::MIN_REVIEWERS);
+        let (with, without): (Vec<_>, Vec<_>) = blocking.iter().copied().partition(|p| has(&p.settings));
+        if blocking.is_empty() {
+            Outcome::fail(format!(
+                "{branch} of {repo} has no required minimum-reviewers policy{none}"
+            ))
+        } else if with.is_empty() {
+            Outcome::fail(format!(
+                "the minimum-reviewers policy {} on {branch} of {repo} {fail}",
+                ids(&without)
+            ))
+        } else {
+            Outcome::pass(format!(
+                "the minimum-reviewers policy {} on {branch} of {repo} {pass}",
+                ids(&with)
+            ))
+        }
+    });
+}
+
 /// The policies of `type_id` among `policies`: (blocking, optional).
 pub(super) fn of_type<'a>(
     policies: &[&'a BranchPolicy],
@@ -224,35 +279,25 @@ pub(super) fn ids(policies: &[&BranchPolicy]) -> String {
 /// Fails a repository whose default branch has no enabled, blocking policy
 /// of `type_id`. `what` names the policy (`build validation policy`).
 pub(super) fn require_policy(inv: &Inventory, out: &mut Results, type_id: &str, what: &str) {
-    for repo in inv.repositories() {
-        let outcome = match default_branch_policies(inv, &repo) {
-            Err(o) => o,
-            Ok(policies) => {
-                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
-                let (blocking, optional) = of_type(&policies, type_id);
-                if !blocking.is_empty() {
-                    Outcome::pass(format!(
-                        "the {what} (policy {}) is enabled and required on {branch} of {}",
-                        ids(&blocking),
-                        repo.name
-                    ))
-                } else if !optional.is_empty() {
-                    Outcome::fail(format!(
-                        "the {what} on {branch} of {} (policy {}) is optional: pull requests complete \
-                            without it",
-                        repo.name,
-                        ids(&optional)
-                    ))
-                } else {
-                    Outcome::fail(format!(
-                        "{branch} of {} has no enabled, required {what}",
-                        repo.name
-                    ))
-                }
-            }
-        };
-        out.push(&repo, outcome);
-    }
+    on_default_branch(inv, out, |branch, repo, policies| {
+        let (blocking, optional) = of_type(policies, type_id);
+        if !blocking.is_empty() {
+            Outcome::pass(format!(
+                "the {what} (policy {}) is enabled and required on {branch} of {}",
+                ids(&blocking),
+                repo
+            ))
+        } else if !optional.is_empty() {
+            Outcome::fail(format!(
+                "the {what} on {branch} of {} (policy {}) is optional: pull requests complete \
+                    without it",
+                repo,
+                ids(&optional)
+            ))
+        } else {
+            Outcome::fail(format!("{branch} of {repo} has no enabled, required {what}"))
+        }
+    });
 }
 
 /// The repository's GitHub Advanced Security state, or the outcome to
@@ -282,24 +327,28 @@ pub(super) fn advanced_security<'a>(
     }
 }
 
+/// Judges each repository's GitHub Advanced Security state with `judge`
+/// (the repository's name, and `None` when it is not in Advanced Security);
+/// out of scope or unread as [`advanced_security`] says.
+pub(super) fn on_advanced_security(
+    inv: &Inventory,
+    out: &mut Results,
+    judge: impl Fn(&str, Option<&AdvancedSecurity>) -> Outcome,
+) {
+    for repo in inv.repositories() {
+        let outcome = match advanced_security(inv, &repo) {
+            Err(o) => o,
+            Ok(a) => judge(&repo.name, a),
+        };
+        out.push(&repo, outcome);
+    }
+}
+
 #[cfg(test)]
 pub(super) mod test_support {
     use palisade_domain::{BranchPolicy, Resource};
 
     use crate::fixture::{Estate, PROJECT, policy, repository};
-    use crate::{Check, Status, evaluate_checks};
-
-    /// Statuses and reasons of one check over an estate.
-    pub fn run(check: &'static Check, estate: &Estate) -> Vec<(Status, String)> {
-        evaluate_checks(&estate.inventory(), &[check])
-            .into_iter()
-            .map(|r| (r.status, r.reason))
-            .collect()
-    }
-
-    pub fn statuses(check: &'static Check, estate: &Estate) -> Vec<Status> {
-        run(check, estate).into_iter().map(|(s, _)| s).collect()
-    }
 
     /// Repository r1 of the project with the given policies.
     pub fn repo_with(policies: Vec<BranchPolicy>) -> Estate {
@@ -392,8 +441,8 @@ mod findings_tests {
 
     use palisade_domain::{FindingKind, RepoFindings, Resource, Timestamp};
 
-    use super::test_support::statuses;
     use crate::Status;
+    use crate::checks::testing::{expect, statuses};
     use crate::fixture::{Estate, PROJECT, repository};
 
     const CHECKS: [(&crate::Check, FindingKind); 4] = [
@@ -418,13 +467,8 @@ mod findings_tests {
     #[test]
     fn open_findings_of_the_kind_fail_others_pass() {
         for (check, kind) in CHECKS {
-            assert_eq!(statuses(check, &scanned(&[])), [Status::Pass], "{}", check.id);
-            assert_eq!(
-                statuses(check, &scanned(&[(kind, 2)])),
-                [Status::Fail],
-                "{}",
-                check.id
-            );
+            expect(check, &scanned(&[]), Status::Pass);
+            expect(check, &scanned(&[(kind, 2)]), Status::Fail);
             let others: Vec<_> = FindingKind::ALL
                 .into_iter()
                 .filter(|k| *k != kind)
@@ -443,11 +487,11 @@ mod findings_tests {
     fn unscanned_repositories_are_unknown() {
         for (check, _) in CHECKS {
             let never = Estate::new().with(Resource::Repository(repository("r1", PROJECT)));
-            assert_eq!(statuses(check, &never), [Status::Unknown], "{}", check.id);
+            expect(check, &never, Status::Unknown);
             let pending = Estate::new()
                 .with(Resource::Repository(repository("r1", PROJECT)))
                 .with_findings("r1", RepoFindings::default());
-            assert_eq!(statuses(check, &pending), [Status::Unknown], "{}", check.id);
+            expect(check, &pending, Status::Unknown);
         }
     }
 }
@@ -459,7 +503,8 @@ mod require_policy_tests {
     use serde_json::json;
 
     use super::policy_type::{AUTHOR_EMAIL, BUILD, COMMENTS, MIN_REVIEWERS, WORK_ITEM_LINKING};
-    use super::test_support::{on_r1, out_of_scope, repo_with, run, statuses};
+    use super::test_support::{on_r1, out_of_scope, repo_with};
+    use crate::checks::testing::{expect, run, statuses};
     use crate::fixture::{Estate, PROJECT, policy};
     use crate::{Check, Status};
 
@@ -474,7 +519,7 @@ mod require_policy_tests {
     fn required_policy_passes() {
         for (check, type_id) in CHECKS {
             let e = repo_with(vec![on_r1(1, type_id, json!({}))]);
-            assert_eq!(statuses(check, &e), [Status::Pass], "{}", check.id);
+            expect(check, &e, Status::Pass);
             let wide = policy(2, PROJECT, type_id, None, json!({}));
             assert_eq!(
                 statuses(check, &repo_with(vec![wide])),
@@ -503,12 +548,7 @@ mod require_policy_tests {
     #[test]
     fn unread_policies_are_unknown() {
         for (check, _) in CHECKS {
-            assert_eq!(
-                statuses(check, &Estate::unreadable()),
-                [Status::Unknown],
-                "{}",
-                check.id
-            );
+            expect(check, &Estate::unreadable(), Status::Unknown);
         }
     }
 
@@ -516,7 +556,191 @@ mod require_policy_tests {
     fn out_of_scope_repositories_are_not_applicable() {
         for (check, _) in CHECKS {
             for e in out_of_scope(&[]) {
-                assert_eq!(statuses(check, &e), [Status::NotApplicable], "{}", check.id);
+                expect(check, &e, Status::NotApplicable);
+            }
+        }
+    }
+}
+
+/// The GitHub Advanced Security checks: each reads the repository's
+/// enablement in the project's settings.
+#[cfg(test)]
+mod advanced_security_tests {
+    use palisade_domain::{AdvancedSecurity, Collected, Resource};
+
+    use super::test_support::{out_of_scope, repo_with};
+    use crate::checks::testing::{expect, run, statuses};
+    use crate::fixture::Estate;
+    use crate::{Check, Status};
+
+    /// The repository's enablement (enabled, block pushes); `None`: not in
+    /// Advanced Security.
+    type State = Option<(bool, bool)>;
+
+    /// A failing enablement, with a word of its reason.
+    type Failing = (State, &'static str);
+
+    /// (check, the enablement that passes, failing ones with a word of their reason).
+    const CHECKS: [(&Check, State, [Failing; 2]); 2] = [
+        (
+            &super::advanced_security_off::CHECK,
+            Some((true, false)),
+            [(Some((false, false)), "not enabled"), (None, "repo-r1")],
+        ),
+        (
+            &super::push_protection_off::CHECK,
+            Some((true, true)),
+            [
+                (Some((true, false)), "push protection is off"),
+                (None, "Secret Protection"),
+            ],
+        ),
+    ];
+
+    /// Repository r1 with its enablement stored under `key` (any case).
+    fn with(key: &'static str, state: State) -> Estate {
+        repo_with(vec![]).map(move |r| {
+            if let Resource::ProjectSettings(s) = r
+                && let Collected::Read(map) = &mut s.advanced_security
+                && let Some((enabled, block_pushes)) = state
+            {
+                map.insert(
+                    key.into(),
+                    AdvancedSecurity {
+                        enabled,
+                        block_pushes,
+                    },
+                );
+            }
+        })
+    }
+
+    #[test]
+    fn enabled_passes() {
+        for (check, passing, _) in CHECKS {
+            for key in ["r1", "R1"] {
+                assert_eq!(
+                    statuses(check, &with(key, passing)),
+                    [Status::Pass],
+                    "{}: {key}",
+                    check.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn disabled_or_absent_fails() {
+        for (check, _, failing) in CHECKS {
+            for (state, word) in failing {
+                let r = run(check, &with("r1", state));
+                assert_eq!(r[0].0, Status::Fail, "{}: {state:?}", check.id);
+                assert!(r[0].1.contains(word), "{}: {}", check.id, r[0].1);
+            }
+        }
+    }
+
+    #[test]
+    fn unread_enablement_is_unknown() {
+        for (check, passing, _) in CHECKS {
+            expect(check, &Estate::unreadable(), Status::Unknown);
+            for c in [Collected::NotCollected, Collected::Unreadable("HTTP 403".into())] {
+                let e = with("r1", passing).map(move |r| {
+                    if let Resource::ProjectSettings(s) = r {
+                        s.advanced_security = c.clone();
+                    }
+                });
+                expect(check, &e, Status::Unknown);
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_scope_repositories_are_not_applicable() {
+        for (check, ..) in CHECKS {
+            for e in out_of_scope(&[]) {
+                expect(check, &e, Status::NotApplicable);
+            }
+        }
+    }
+}
+
+/// The checks of a minimum-reviewers policy setting (the requestor's vote,
+/// resetting votes on a push): one required policy with it passes.
+#[cfg(test)]
+mod reviewer_setting_tests {
+    use super::policy_type::MIN_REVIEWERS;
+    use super::test_support::{on_r1, out_of_scope, repo_with};
+    use crate::checks::testing::{expect, run, statuses};
+    use crate::fixture::Estate;
+    use crate::{Check, Status};
+
+    /// (check, passing policy settings, a failing one), as JSON.
+    const CHECKS: [(&Check, [&str; 2], &str); 2] = [
+        (
+            &super::self_approval::CHECK,
+            [
+                r#"{"minimumApproverCount": 2, "creatorVoteCounts": false}"#,
+                // `creatorVoteCounts` is off unless set.
+                r#"{"minimumApproverCount": 2}"#,
+            ],
+            r#"{"minimumApproverCount": 2, "creatorVoteCounts": true}"#,
+        ),
+        (
+            &super::approvals_survive_pushes::CHECK,
+            [
+                r#"{"resetOnSourcePush": true}"#,
+                r#"{"requireVoteOnLastIteration": true}"#,
+            ],
+            r#"{"resetOnSourcePush": false, "blockLastPusherVote": true}"#,
+        ),
+    ];
+
+    fn reviewers(settings: &str) -> palisade_domain::BranchPolicy {
+        on_r1(1, MIN_REVIEWERS, serde_json::from_str(settings).unwrap())
+    }
+
+    #[test]
+    fn policy_with_the_setting_passes() {
+        for (check, passing, _) in CHECKS {
+            for s in passing {
+                let e = repo_with(vec![reviewers(s)]);
+                assert_eq!(statuses(check, &e), [Status::Pass], "{}: {s}", check.id);
+            }
+        }
+    }
+
+    #[test]
+    fn policy_without_the_setting_or_no_policy_fails() {
+        for (check, passing, failing) in CHECKS {
+            let r = run(check, &repo_with(vec![reviewers(failing)]));
+            assert_eq!(r[0].0, Status::Fail, "{}", check.id);
+            assert!(r[0].1.contains("#1"), "{}: {}", check.id, r[0].1);
+            expect(check, &repo_with(vec![]), Status::Fail);
+            // An optional policy does not count.
+            let mut optional = reviewers(passing[0]);
+            optional.is_blocking = false;
+            assert_eq!(
+                statuses(check, &repo_with(vec![optional])),
+                [Status::Fail],
+                "{}: optional",
+                check.id
+            );
+        }
+    }
+
+    #[test]
+    fn unread_policies_are_unknown() {
+        for (check, ..) in CHECKS {
+            expect(check, &Estate::unreadable(), Status::Unknown);
+        }
+    }
+
+    #[test]
+    fn out_of_scope_repositories_are_not_applicable() {
+        for (check, _, failing) in CHECKS {
+            for e in out_of_scope(&[reviewers(failing)]) {
+                expect(check, &e, Status::NotApplicable);
             }
         }
     }

@@ -1,6 +1,6 @@
 use palisade_domain::{BranchPolicy, ResourceKind, Severity};
 
-use super::{default_branch_policies, ids, of_type, policy_type, short_branch};
+use super::{ids, of_type, on_default_branch, policy_type};
 use crate::{Check, Inventory, Outcome, Results};
 
 pub(crate) static CHECK: Check = Check {
@@ -57,38 +57,30 @@ fn covers(p: &BranchPolicy) -> bool {
 }
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
-    for repo in inv.repositories() {
-        let outcome = match default_branch_policies(inv, &repo) {
-            Err(o) => o,
-            Ok(policies) => {
-                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
-                let (blocking, _) = of_type(&policies, policy_type::REQUIRED_REVIEWERS);
-                let (covering, other): (Vec<_>, Vec<_>) = blocking.iter().copied().partition(|p| covers(p));
-                if !covering.is_empty() {
-                    Outcome::pass(format!(
-                        "required reviewers (policy {}) must approve pipeline file changes on {branch} of \
-                            {}",
-                        ids(&covering),
-                        repo.name
-                    ))
-                } else if !other.is_empty() {
-                    Outcome::fail(format!(
-                        "the required-reviewers policies {} on {branch} of {} do not cover pipeline files \
-                         (*.yml, azure-pipelines*, .azuredevops/)",
-                        ids(&other),
-                        repo.name
-                    ))
-                } else {
-                    Outcome::fail(format!(
-                        "{branch} of {} has no required-reviewers policy: any approver can merge pipeline \
-                            changes",
-                        repo.name
-                    ))
-                }
-            }
-        };
-        out.push(&repo, outcome);
-    }
+    on_default_branch(inv, out, |branch, repo, policies| {
+        let (blocking, _) = of_type(policies, policy_type::REQUIRED_REVIEWERS);
+        let (covering, other): (Vec<_>, Vec<_>) = blocking.iter().copied().partition(|p| covers(p));
+        if !covering.is_empty() {
+            Outcome::pass(format!(
+                "required reviewers (policy {}) must approve pipeline file changes on {branch} of \
+                    {}",
+                ids(&covering),
+                repo
+            ))
+        } else if !other.is_empty() {
+            Outcome::fail(format!(
+                "the required-reviewers policies {} on {branch} of {} do not cover pipeline files \
+                 (*.yml, azure-pipelines*, .azuredevops/)",
+                ids(&other),
+                repo
+            ))
+        } else {
+            Outcome::fail(format!(
+                "{branch} of {repo} has no required-reviewers policy: any approver can merge pipeline \
+                    changes"
+            ))
+        }
+    });
 }
 
 #[cfg(test)]
@@ -98,6 +90,7 @@ mod tests {
     use super::super::policy_type::REQUIRED_REVIEWERS;
     use super::super::test_support::*;
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::*;
 
     #[test]

@@ -44,7 +44,9 @@ mod tests {
     use palisade_domain::Resource;
 
     use super::super::test_support::*;
+
     use crate::Status;
+    use crate::checks::testing::statuses;
     use crate::fixture::*;
 
     fn with_permission(all: Option<bool>) -> Estate {

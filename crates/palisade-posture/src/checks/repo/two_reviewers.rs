@@ -1,6 +1,6 @@
 use palisade_domain::{ResourceKind, Severity};
 
-use super::{default_branch_policies, ids, of_type, policy_type, short_branch};
+use super::{ids, of_type, on_default_branch, policy_type};
 use crate::{Check, Inventory, Outcome, Results};
 
 pub(crate) static CHECK: Check = Check {
@@ -30,57 +30,49 @@ pub(crate) static CHECK: Check = Check {
 };
 
 fn evaluate(inv: &Inventory, out: &mut Results) {
-    for repo in inv.repositories() {
-        let outcome = match default_branch_policies(inv, &repo) {
-            Err(o) => o,
-            Ok(policies) => {
-                let branch = short_branch(repo.value.default_branch.as_deref().unwrap_or_default());
-                let (blocking, optional) = of_type(&policies, policy_type::MIN_REVIEWERS);
-                // Every required policy applies: the strictest count is the effective one.
-                let best = blocking
-                    .iter()
-                    .filter_map(|p| {
-                        p.settings
-                            .get("minimumApproverCount")
-                            .and_then(serde_json::Value::as_u64)
-                    })
-                    .max();
-                if blocking.is_empty() {
-                    let extra = if optional.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (policy {} is optional only)", ids(&optional))
-                    };
-                    Outcome::fail(format!(
-                        "{branch} of {} has no required minimum-reviewers policy{extra}: changes merge \
-                            without approval",
-                        repo.name
-                    ))
-                } else if best.is_some_and(|n| n >= 2) {
-                    Outcome::pass(format!(
-                        "{branch} of {} requires {} approvals (policy {})",
-                        repo.name,
-                        best.unwrap_or_default(),
-                        ids(&blocking)
-                    ))
-                } else if let Some(n) = best {
-                    Outcome::fail(format!(
-                        "{branch} of {} requires only {n} approval(s) (policy {}): set the minimum to 2",
-                        repo.name,
-                        ids(&blocking)
-                    ))
-                } else {
-                    Outcome::unknown(format!(
-                        "the minimum-reviewers policy {} on {branch} of {} has no minimumApproverCount \
-                            setting",
-                        ids(&blocking),
-                        repo.name
-                    ))
-                }
-            }
-        };
-        out.push(&repo, outcome);
-    }
+    on_default_branch(inv, out, |branch, repo, policies| {
+        let (blocking, optional) = of_type(policies, policy_type::MIN_REVIEWERS);
+        // Every required policy applies: the strictest count is the effective one.
+        let best = blocking
+            .iter()
+            .filter_map(|p| {
+                p.settings
+                    .get("minimumApproverCount")
+                    .and_then(serde_json::Value::as_u64)
+            })
+            .max();
+        if blocking.is_empty() {
+            let extra = if optional.is_empty() {
+                String::new()
+            } else {
+                format!(" (policy {} is optional only)", ids(&optional))
+            };
+            Outcome::fail(format!(
+                "{branch} of {repo} has no required minimum-reviewers policy{extra}: changes merge \
+                    without approval"
+            ))
+        } else if best.is_some_and(|n| n >= 2) {
+            Outcome::pass(format!(
+                "{branch} of {} requires {} approvals (policy {})",
+                repo,
+                best.unwrap_or_default(),
+                ids(&blocking)
+            ))
+        } else if let Some(n) = best {
+            Outcome::fail(format!(
+                "{branch} of {} requires only {n} approval(s) (policy {}): set the minimum to 2",
+                repo,
+                ids(&blocking)
+            ))
+        } else {
+            Outcome::unknown(format!(
+                "the minimum-reviewers policy {} on {branch} of {} has no minimumApproverCount \
+                    setting",
+                ids(&blocking),
+                repo
+            ))
+        }
+    });
 }
 
 #[cfg(test)]
@@ -90,6 +82,7 @@ mod tests {
     use super::super::policy_type::MIN_REVIEWERS;
     use super::super::test_support::*;
     use crate::Status;
+    use crate::checks::testing::{run, statuses};
     use crate::fixture::*;
 
     fn reviewers(n: u64) -> palisade_domain::BranchPolicy {
