@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use palisade_domain::{
     ExemptionTarget, FindingKind, PostureStatus, ResourceKey, ResourceKind, Severity, Timestamp,
 };
@@ -19,6 +20,9 @@ use crate::{PostgresStore, corrupt, db_err, get, get_ts, get_u64, to_i64};
 
 /// Rows per multi-row insert (the protocol caps bound parameters at 65,535).
 const INSERT_CHUNK: usize = 1000;
+
+/// Rows per UNNEST insert.
+const UNNEST_CHUNK: usize = 20_000;
 
 fn status_of(row: &PgRow, col: &str) -> Result<PostureStatus> {
     let s: String = get(row, col)?;
@@ -103,59 +107,64 @@ impl PostureStore for PostgresStore {
         .await
         .map_err(db_err)?;
 
+        // Streamed: a large estate's stored results are never all in memory as rows.
         let mut stored = HashMap::new();
-        for row in sqlx::query(
+        let mut rows = sqlx::query(
             "SELECT check_id, resource_key, status, reason, severity, resource_name \
              FROM posture_results WHERE connector_id = $1",
         )
         .bind(connector)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?
-        {
+        .fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await.map_err(db_err)? {
+            let reason: &str = get(&row, "reason")?;
+            let name: &str = get(&row, "resource_name")?;
+            let state = StoredState::new(status_of(&row, "status")?, reason, severity_of(&row)?, name);
             stored.insert(
                 (
                     get::<String>(&row, "check_id")?,
                     get::<String>(&row, "resource_key")?,
                 ),
-                StoredState {
-                    status: status_of(&row, "status")?,
-                    reason: get(&row, "reason")?,
-                    severity: severity_of(&row)?,
-                    resource_name: get(&row, "resource_name")?,
-                },
+                state,
             );
         }
+        drop(rows);
         let plan = plan_posture(stored, results);
 
-        for chunk in plan.insert.chunks(INSERT_CHUNK) {
-            let mut q = QueryBuilder::<Postgres>::new(
+        // Arrays through UNNEST: one statement and eleven parameters per
+        // chunk, where VALUES lists would parse twelve per row.
+        for chunk in plan.insert.chunks(UNNEST_CHUNK) {
+            let col =
+                |f: fn(&PostureResultRow) -> &str| chunk.iter().map(|r| f(r).to_owned()).collect::<Vec<_>>();
+            sqlx::query(
                 "INSERT INTO posture_results (check_id, resource_key, connector_id, resource_kind, \
-                 resource_name, org_id, project_id, severity, status, reason, status_since, first_seen_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.check_id)
-                    .push_bind(r.resource.as_str())
-                    .push_bind(connector)
-                    .push_bind(r.resource_kind.as_str())
-                    .push_bind(&r.resource_name)
-                    .push_bind(&r.org_id)
-                    .push_bind(&r.project_id)
-                    .push_bind(r.severity.as_str())
-                    .push_bind(r.status.as_str())
-                    .push_bind(&r.reason)
-                    .push_bind(at)
-                    .push_bind(at);
-            });
-            // A result another connector recorded for the same resource key
-            // (the org moved between connectors) is taken over.
-            q.push(
-                " ON CONFLICT (check_id, resource_key) DO UPDATE SET connector_id = excluded.connector_id, \
+                 resource_name, org_id, project_id, severity, status, reason, status_since, first_seen_at) \
+                 SELECT c, k, $3, rk, rn, o, p, sev, st, re, $11, $11 \
+                 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                 $8::text[], $9::text[], $10::text[]) AS t(c, k, rk, rn, o, p, sev, st, re) \
+                 ON CONFLICT (check_id, resource_key) DO UPDATE SET connector_id = excluded.connector_id, \
                  resource_kind = excluded.resource_kind, resource_name = excluded.resource_name, \
                  org_id = excluded.org_id, project_id = excluded.project_id, severity = excluded.severity, \
                  status = excluded.status, reason = excluded.reason, status_since = excluded.status_since",
-            );
-            q.build().execute(&mut *tx).await.map_err(db_err)?;
+            )
+            .bind(col(|r| &r.check_id))
+            .bind(col(|r| r.resource.as_str()))
+            .bind(connector)
+            .bind(col(|r| r.resource_kind.as_str()))
+            .bind(col(|r| &r.resource_name))
+            .bind(col(|r| &r.org_id))
+            .bind(
+                chunk
+                    .iter()
+                    .map(|r| r.project_id.clone())
+                    .collect::<Vec<Option<String>>>(),
+            )
+            .bind(col(|r| r.severity.as_str()))
+            .bind(col(|r| r.status.as_str()))
+            .bind(col(|r| &r.reason))
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         }
         for r in &plan.status_changed {
             sqlx::query(
@@ -217,19 +226,26 @@ impl PostureStore for PostgresStore {
                 )
             }))
             .collect::<Vec<_>>();
-        for chunk in transitions.chunks(INSERT_CHUNK) {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO posture_history (check_id, resource_key, at, status, reason, evaluation_id) ",
-            );
-            q.push_values(chunk, |mut b, (check, key, status, reason)| {
-                b.push_bind(*check)
-                    .push_bind(*key)
-                    .push_bind(at)
-                    .push_bind(*status)
-                    .push_bind(*reason)
-                    .push_bind(&evaluation.id);
-            });
-            q.build().execute(&mut *tx).await.map_err(db_err)?;
+        for chunk in transitions.chunks(UNNEST_CHUNK) {
+            sqlx::query(
+                "INSERT INTO posture_history (check_id, resource_key, at, status, reason, evaluation_id) \
+                 SELECT c, k, $3, st, re, $6 FROM UNNEST($1::text[], $2::text[], $4::text[], $5::text[]) \
+                 AS t(c, k, st, re)",
+            )
+            .bind(chunk.iter().map(|t| t.0.to_owned()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|t| t.1.to_owned()).collect::<Vec<_>>())
+            .bind(at)
+            .bind(
+                chunk
+                    .iter()
+                    .map(|t| t.2.map(str::to_owned))
+                    .collect::<Vec<Option<String>>>(),
+            )
+            .bind(chunk.iter().map(|t| t.3.to_owned()).collect::<Vec<_>>())
+            .bind(&evaluation.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         }
         let scores = scores
             .iter()

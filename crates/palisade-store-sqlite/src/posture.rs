@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use palisade_domain::{
     ExemptionTarget, FindingKind, PostureStatus, ResourceKey, ResourceKind, Severity, Timestamp,
 };
@@ -17,8 +18,8 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::{SqliteStore, corrupt, db_err, get, get_ts, get_u64, to_i64};
 
-/// Rows per multi-row insert (`SQLite` caps bound parameters).
-const INSERT_CHUNK: usize = 500;
+/// Rows per multi-row insert: 12 columns stay under `SQLite`'s 32,766 bound parameters.
+const INSERT_CHUNK: usize = 2_500;
 
 fn status_of(row: &SqliteRow, col: &str) -> Result<PostureStatus> {
     let s: String = get(row, col)?;
@@ -103,29 +104,27 @@ impl PostureStore for SqliteStore {
         .await
         .map_err(db_err)?;
 
+        // Streamed: a large estate's stored results are never all in memory as rows.
         let mut stored = HashMap::new();
-        for row in sqlx::query(
+        let mut rows = sqlx::query(
             "SELECT check_id, resource_key, status, reason, severity, resource_name \
              FROM posture_results WHERE connector_id = $1",
         )
         .bind(connector)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?
-        {
+        .fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await.map_err(db_err)? {
+            let reason: &str = get(&row, "reason")?;
+            let name: &str = get(&row, "resource_name")?;
+            let state = StoredState::new(status_of(&row, "status")?, reason, severity_of(&row)?, name);
             stored.insert(
                 (
                     get::<String>(&row, "check_id")?,
                     get::<String>(&row, "resource_key")?,
                 ),
-                StoredState {
-                    status: status_of(&row, "status")?,
-                    reason: get(&row, "reason")?,
-                    severity: severity_of(&row)?,
-                    resource_name: get(&row, "resource_name")?,
-                },
+                state,
             );
         }
+        drop(rows);
         let plan = plan_posture(stored, results);
 
         for chunk in plan.insert.chunks(INSERT_CHUNK) {

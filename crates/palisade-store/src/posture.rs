@@ -241,13 +241,30 @@ pub struct PosturePlan<'a> {
     pub changes: PostureChanges,
 }
 
-/// A stored result as `plan_posture` compares it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A stored result as `plan_posture` compares it: the status, and a digest
+/// of what else may change in place (reason, severity, name), so a large
+/// estate's results are compared without holding their text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoredState {
     pub status: PostureStatus,
-    pub reason: String,
-    pub severity: Severity,
-    pub resource_name: String,
+    pub digest: u64,
+}
+
+impl StoredState {
+    pub fn new(status: PostureStatus, reason: &str, severity: Severity, resource_name: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        // Compared only within one process: any fixed-key hasher does.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (reason, severity.as_str(), resource_name).hash(&mut h);
+        Self {
+            status,
+            digest: h.finish(),
+        }
+    }
+
+    fn of(r: &PostureResultRow) -> Self {
+        Self::new(r.status, &r.reason, r.severity, &r.resource_name)
+    }
 }
 
 pub fn plan_posture<S: std::hash::BuildHasher>(
@@ -257,10 +274,10 @@ pub fn plan_posture<S: std::hash::BuildHasher>(
     let mut plan = PosturePlan::default();
     let mut seen = std::collections::HashSet::new();
     for r in results {
-        let id = (r.check_id.clone(), r.resource.as_str().to_owned());
-        if !seen.insert(id.clone()) {
+        if !seen.insert((r.check_id.as_str(), r.resource.as_str())) {
             continue;
         }
+        let id = (r.check_id.clone(), r.resource.as_str().to_owned());
         match stored.remove(&id) {
             None => {
                 plan.changes.added += 1;
@@ -281,10 +298,7 @@ pub fn plan_posture<S: std::hash::BuildHasher>(
             }
             Some(old) => {
                 plan.changes.unchanged += 1;
-                if old.reason != r.reason
-                    || old.severity != r.severity
-                    || old.resource_name != r.resource_name
-                {
+                if old.digest != StoredState::of(r).digest {
                     plan.refreshed.push(r);
                 }
             }
