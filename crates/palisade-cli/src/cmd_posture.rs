@@ -149,6 +149,7 @@ pub fn run(global: &GlobalArgs, args: &PostureArgs) -> anyhow::Result<Outcome> {
                 }
                 let at = now();
                 let expires_at = expires.as_deref().map(|e| parse_expiry(e, at)).transpose()?;
+                let names = Names::load(&engine).await?;
                 let target = if let Some(r) = resource {
                     let key = ResourceKey::from_stored(r.trim().to_ascii_lowercase());
                     let known = engine
@@ -169,7 +170,6 @@ pub fn run(global: &GlobalArgs, args: &PostureArgs) -> anyhow::Result<Outcome> {
                     }
                     ExemptionTarget::Resource(key)
                 } else {
-                    let names = Names::load(&engine).await?;
                     let (org, project) = names.resolve(scope.as_deref().unwrap_or_default())?;
                     ExemptionTarget::Scope(project.map_or_else(|| org.clone(), |p| format!("{org}/{p}")))
                 };
@@ -187,13 +187,11 @@ pub fn run(global: &GlobalArgs, args: &PostureArgs) -> anyhow::Result<Outcome> {
                     )
                     .await?;
                 let until = e.expires_at.map_or_else(|| "until revoked".into(), |t| format!("until {}", t.to_rfc3339()));
-                print(&format!(
-                    "exemption {} of {} on {} {}, {until}\n",
-                    e.id,
-                    e.check_id,
-                    e.target.kind_str(),
-                    e.target.value()
-                ))?;
+                let what = match &e.target {
+                    ExemptionTarget::Resource(k) => format!("resource {k}"),
+                    ExemptionTarget::Scope(s) => format!("everything in {}", names.scope_label(s)),
+                };
+                print(&format!("exemption {} of {} on {what}, {until}\n", e.id, e.check_id))?;
                 Ok(Outcome::Clean)
             }
             PostureCommand::Exemptions { all, audit, format } => {
@@ -438,7 +436,7 @@ async fn list(
             let mut out = String::new();
             writeln!(
                 out,
-                "{:8}  {:8}  {:50}  {:45}  {:10}  REASON",
+                "{:14}  {:8}  {:50}  {:45}  {:10}  REASON",
                 "STATUS", "SEVERITY", "CHECK", "RESOURCE", "SINCE"
             )?;
             for (r, e) in &rows {
@@ -459,7 +457,7 @@ async fn list(
                 }
                 writeln!(
                     out,
-                    "{:8}  {:8}  {:50}  {:45}  {:10}  {}",
+                    "{:14}  {:8}  {:50}  {:45}  {:10}  {}",
                     status,
                     r.row.severity.as_str(),
                     r.row.check_id,
