@@ -120,9 +120,18 @@ impl Scope {
     /// `{org id}` or `{org id}/{project id}`, lowercase.
     pub fn key(&self) -> String {
         match self {
-            Self::Organization { org_id } => org_id.to_ascii_lowercase(),
-            Self::Project { org_id, project_id } => format!("{org_id}/{project_id}").to_ascii_lowercase(),
+            Self::Organization { org_id } => scope_key(org_id, None),
+            Self::Project { org_id, project_id } => scope_key(org_id, Some(project_id)),
         }
+    }
+}
+
+/// `{org id}` or `{org id}/{project id}`, lowercase: where a resource is
+/// listed, scored and exempted.
+pub fn scope_key(org_id: &str, project_id: Option<&str>) -> String {
+    match project_id {
+        Some(p) => format!("{org_id}/{p}").to_ascii_lowercase(),
+        None => org_id.to_ascii_lowercase(),
     }
 }
 

@@ -44,7 +44,7 @@ pub use inventory::{
     AdvancedSecurity, AgentPool, BranchPolicy, CheckConfiguration, Collected, Environment, ForkSettings,
     Organization, Pipeline, PipelinePermission, PipelineProcess, PipelineVariable, PolicyScope, Project,
     ProjectSettings, Repository, Resource, ResourceKey, ResourceKind, Scope, SecureFile, ServiceConnection,
-    VariableGroup, VariableGroupVariable,
+    VariableGroup, VariableGroupVariable, scope_key,
 };
 pub use managed::{ArchiveReason, MANAGED_SCAN_LABEL, ManagedState, ScanContext, ScanSettings, ScanTrigger};
 pub use posture::{ExemptionTarget, PostureStatus, RepoFindings, UnknownPostureStatus};

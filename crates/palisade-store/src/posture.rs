@@ -43,10 +43,7 @@ pub struct PostureResultRow {
 impl PostureResultRow {
     /// `{org id}` or `{org id}/{project id}`, lowercase.
     pub fn scope_key(&self) -> String {
-        match &self.project_id {
-            Some(p) => format!("{}/{}", self.org_id, p).to_ascii_lowercase(),
-            None => self.org_id.to_ascii_lowercase(),
-        }
+        palisade_domain::scope_key(&self.org_id, self.project_id.as_deref())
     }
 }
 
