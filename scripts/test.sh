@@ -34,7 +34,7 @@ cargo fmt --all -- --check
 echo "==> cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "==> dependency direction: no async runtime or database below the store crates"
-for crate in palisade-domain palisade-vault palisade-secrets palisade-git palisade-scanner palisade-report palisade-advisories palisade-manifests palisade-iac palisade-workflows palisade-sast palisade-posture; do
+for crate in palisade-domain palisade-vault palisade-secrets palisade-git palisade-scanner palisade-report palisade-advisories palisade-manifests palisade-iac palisade-workflows palisade-sast palisade-posture palisade-auth; do
   if cargo tree -q -e normal -p "$crate" --prefix none | grep -E '^(tokio|sqlx|axum|reqwest) ' >/dev/null; then
     echo "error: $crate depends on an async runtime or a database crate" >&2
     cargo tree -q -e normal -p "$crate" -i tokio >&2 || true

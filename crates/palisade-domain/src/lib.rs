@@ -17,6 +17,7 @@
 //!   the shape of compiled-in IaC and pipeline rules.
 //! - [`ScanSettings`], [`ManagedState`], [`ScanContext`]: managed scans.
 
+mod access;
 mod ado_url;
 mod analysis;
 mod blob;
@@ -32,6 +33,7 @@ mod severity;
 mod time;
 mod triage;
 
+pub use access::{Grant, Role, RoleScope, Username, UsernameError};
 pub use ado_url::{AdoTarget, AdoUrl, AdoUrlError, AdoUrlErrorKind, HostForm};
 pub use analysis::{FindingKind, RuleMatch, StaticRule, UnknownFindingKind};
 pub use blob::{BlobId, BlobIdError};

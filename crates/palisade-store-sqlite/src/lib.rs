@@ -14,6 +14,7 @@
 //! reopened) are dated `finished_at` (or `started_at` when absent): when the
 //! scan result was known.
 
+mod access;
 mod advisories;
 mod inventory;
 mod jobs;

@@ -30,6 +30,7 @@ use palisade_domain::{
 use serde::Serialize;
 
 // `uuid_id!` (connector.rs) also makes the id of a job.
+mod access;
 mod advisories;
 #[macro_use]
 mod connector;
@@ -39,6 +40,9 @@ mod posture;
 #[doc(hidden)]
 pub mod rows;
 
+pub use access::{
+    AccessStore, ApiTokenRecord, AuditEntry, AuditFilter, NewApiToken, NewAuditEntry, NewUser, UserRecord,
+};
 pub use advisories::{AdvisoryRow, AdvisoryStats, AdvisoryStore, ImportCounts};
 pub use connector::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
@@ -158,7 +162,7 @@ pub struct Triage {
 #[async_trait]
 /// Everything palisade keeps. The job queue ([`JobQueue`]) and managed-scan
 /// state ([`ManagedStore`]) are part of every store.
-pub trait Store: JobQueue + ManagedStore + AdvisoryStore + PostureStore + Send + Sync {
+pub trait Store: JobQueue + ManagedStore + AdvisoryStore + PostureStore + AccessStore + Send + Sync {
     /// Which backend this is, for messages (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -5,6 +5,7 @@
 //! tests. `PostgreSQL` tests are never skipped: without a server at
 //! `PALISADE_TEST_POSTGRES_URL` they fail, saying so.
 
+mod access;
 mod connectors;
 mod fixtures;
 mod harness;
@@ -90,4 +91,10 @@ story_tests!(
     posture_scores_make_a_trend,
     exemptions_expire_and_are_audited,
     posture_records_many_results,
+    users_are_created_listed_and_unique_ignoring_case,
+    grants_are_replaced_and_passwords_set,
+    disabling_a_user_revokes_their_tokens,
+    api_tokens_are_created_revoked_expired_and_touched,
+    audit_log_is_filtered_newest_first,
+    serialized_records_carry_no_hash,
 );

@@ -9,6 +9,7 @@ use crate::fixtures::{
 };
 use crate::harness::Harness;
 
+pub use crate::access::*;
 pub use crate::connectors::*;
 pub use crate::jobs::*;
 pub use crate::kinds::*;
