@@ -91,6 +91,15 @@ pub enum Command {
     /// failures can be exempted with a reason and an expiry. A check that
     /// could not read its data says "unknown" and why, never "pass".
     Posture(PostureArgs),
+    /// Local users and their roles (admin, security-admin, reader), at the
+    /// whole installation or one connector. Passwords come from stdin and are
+    /// kept only as argon2id hashes; every change is audited.
+    Users(UsersArgs),
+    /// API tokens for scripts and tools: shown once when created, kept only
+    /// as a digest, with an expiry; revoke them at any time.
+    Tokens(TokensArgs),
+    /// The audit log: who changed what, when and from where.
+    Audit(AuditArgs),
     /// Work with Azure DevOps through a connector: repositories, commits, pull
     /// requests, wikis and work items.
     Ado(AdoArgs),
@@ -1176,4 +1185,102 @@ pub enum PostureCommand {
 
 fn parse_posture_status(s: &str) -> Result<palisade_domain::PostureStatus, String> {
     palisade_domain::PostureStatus::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    pub command: UsersCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// Role: admin, security-admin or reader (repeat for several).
+    #[arg(long = "role", value_parser = parse_role, required = true)]
+    pub roles: Vec<palisade_domain::Role>,
+    /// Only on this connector (name or id); default: the whole installation.
+    #[arg(long)]
+    pub connector: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password is the first line of stdin (12 to 1024 characters).
+    Add {
+        name: String,
+        #[command(flatten)]
+        grant: GrantArgs,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from stdin (required: passwords are never arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Replace a user's roles.
+    Grant {
+        name: String,
+        #[command(flatten)]
+        grant: GrantArgs,
+    },
+    /// Set a new password from stdin.
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable a user: sign-in refused, their API tokens revoked.
+    Disable { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    #[command(subcommand)]
+    pub command: TokensCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token for a user; it is printed once and never again.
+    Create {
+        /// The user it acts as (with that user's roles).
+        #[arg(long)]
+        user: String,
+        /// What it is for.
+        #[arg(long)]
+        name: String,
+        /// When it stops working: a duration (90d) or a date (2027-03-31); default 90d.
+        #[arg(long, default_value = "90d")]
+        expires: String,
+    },
+    List {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    Revoke {
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Actions starting with this, e.g. `user.` or `token.revoke`.
+    #[arg(long)]
+    pub action: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    #[arg(long, short, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
+}
+
+fn parse_role(s: &str) -> Result<palisade_domain::Role, String> {
+    palisade_domain::Role::parse(s)
+        .ok_or_else(|| format!("unknown role {s:?}: admin, security-admin or reader"))
 }

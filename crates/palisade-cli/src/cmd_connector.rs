@@ -312,7 +312,7 @@ fn no_pat(s: &ConnectorSettings) -> anyhow::Result<()> {
 }
 
 /// A secret from the first line of stdin (when `from_stdin`), else from `env`.
-fn secret(from_stdin: bool, env: &str, what: &str) -> anyhow::Result<Option<SecretString>> {
+pub(crate) fn secret(from_stdin: bool, env: &str, what: &str) -> anyhow::Result<Option<SecretString>> {
     if from_stdin {
         let mut line = String::new();
         std::io::stdin()

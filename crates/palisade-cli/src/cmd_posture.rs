@@ -249,7 +249,7 @@ pub fn run(global: &GlobalArgs, args: &PostureArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .ok()
@@ -267,7 +267,7 @@ fn known_check(id: &str) -> anyhow::Result<&'static palisade_posture::Check> {
 }
 
 /// `30d`, `12h` from now, or a date (UTC end of that day), or RFC 3339.
-fn parse_expiry(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
+pub(crate) fn parse_expiry(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     let t = text.trim();
     let at = if let Ok(d) = crate::args::parse_duration(t) {
         let ms = i64::try_from(d.as_millis()).context("--expires is too far away")?;
@@ -283,7 +283,7 @@ fn parse_expiry(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
         bail!("--expires {t:?} is not a duration (30d, 12h) or a date (2027-03-31)");
     };
     if at <= now {
-        bail!("--expires {t:?} is in the past: an exemption must end in the future");
+        bail!("--expires {t:?} is in the past: it must end in the future");
     }
     Ok(at)
 }

@@ -20,6 +20,7 @@ mod cmd_scan;
 mod cmd_scans;
 mod cmd_serve;
 mod cmd_sim;
+mod cmd_users;
 mod engine;
 mod keyfile;
 mod oauth;
@@ -67,6 +68,9 @@ fn main() -> ExitCode {
         Command::Advisories(args) => cmd_advisories::run(&cli.global, &args),
         Command::Import(args) => cmd_import::run(&cli.global, &args),
         Command::Posture(args) => cmd_posture::run(&cli.global, &args),
+        Command::Users(args) => cmd_users::users(&cli.global, &args),
+        Command::Tokens(args) => cmd_users::tokens(&cli.global, &args),
+        Command::Audit(args) => cmd_users::audit(&cli.global, &args),
         Command::Sim(args) => cmd_sim::run(&args),
         Command::Connector(args) => cmd_connector::run(&cli.global, &args),
         Command::Discover(args) => cmd_discover::run(&cli.global, &args),

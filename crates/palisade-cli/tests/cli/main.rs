@@ -19,6 +19,7 @@ mod rules;
 mod scan;
 mod suppression;
 mod triage;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
