@@ -7,6 +7,8 @@
 //! [`ServeOptions::max_inflight_hooks`] deliveries are handled at once, the
 //! rest get `503` with `Retry-After` (ADO retries).
 
+mod api;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +68,7 @@ pub fn router(engine: Engine, max_inflight_hooks: usize) -> Router {
             "/hooks/ado/{connector}",
             post(ado_hook).layer(DefaultBodyLimit::max(MAX_HOOK_BODY)),
         )
+        .merge(api::routes())
         .with_state(state)
 }
 

@@ -3,6 +3,7 @@
 //! run the jobs, and the simulator shows the comments and statuses posted.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
+mod api;
 mod harness;
 mod prscan;
 mod webhooks;

@@ -1,0 +1,211 @@
+//! The REST API's authentication and authorization as callers meet them:
+//! tokens missing, malformed, unknown, revoked, expired or of a disabled
+//! user get the same typed 401; roles scoped to a connector see only that
+//! connector's results; bad queries get a typed 400; nothing answers 5xx.
+
+use palisade_domain::{Grant, Role, RoleScope, Timestamp, Username};
+use palisade_store::{NewApiToken, NewUser};
+use reqwest::StatusCode;
+
+use crate::harness::Ctx;
+
+crate::stories!(api_tokens_roles_and_typed_errors);
+
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    Timestamp::from_millis(i64::try_from(ms).unwrap())
+}
+
+/// A user with `grants` and a token for them; returns the token text.
+async fn user_with_token(ctx: &Ctx, name: &str, grants: &[Grant], expires_in_ms: i64) -> (String, String) {
+    let user = ctx
+        .store
+        .create_user(
+            &NewUser {
+                username: Username::parse(name).unwrap(),
+                display_name: None,
+                password_hash: None,
+            },
+            grants,
+            "test",
+            now(),
+        )
+        .await
+        .unwrap();
+    let (id, token) = palisade_auth::token::generate().unwrap();
+    let created = Timestamp::from_millis(now().millis() - 3_600_000);
+    ctx.store
+        .create_api_token(
+            &NewApiToken {
+                id: id.clone(),
+                user_id: user.id.clone(),
+                name: "test".into(),
+                secret_hash: token.digest(),
+                expires_at: Some(Timestamp::from_millis(now().millis() + expires_in_ms)),
+            },
+            "test",
+            created,
+        )
+        .await
+        .unwrap();
+    (token.expose().to_owned(), user.id)
+}
+
+async fn call(ctx: &Ctx, path: &str, auth: Option<&str>) -> (StatusCode, serde_json::Value) {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", ctx.server_url()));
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    assert!(!status.is_server_error(), "{path}: {status}");
+    let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+async fn api_tokens_roles_and_typed_errors(ctx: &Ctx) {
+    let record = ctx.connect(&["Web/web-api"]).await;
+    let connector = record.id.to_string();
+    let day = 86_400_000;
+    let (admin, _) = user_with_token(
+        ctx,
+        "alice",
+        &[Grant {
+            role: Role::Admin,
+            scope: RoleScope::All,
+        }],
+        day,
+    )
+    .await;
+    let reader_grant = Grant {
+        role: Role::Reader,
+        scope: RoleScope::Connector(connector.clone()),
+    };
+    let (reader, _) = user_with_token(ctx, "rita", &[reader_grant], day).await;
+    let elsewhere = Grant {
+        role: Role::Reader,
+        scope: RoleScope::Connector("0190a0a0-0000-7000-8000-000000000000".into()),
+    };
+    let (other, _) = user_with_token(ctx, "sam", &[elsewhere], day).await;
+    let (expired, _) = user_with_token(
+        ctx,
+        "eve",
+        &[Grant {
+            role: Role::Admin,
+            scope: RoleScope::All,
+        }],
+        -60_000,
+    )
+    .await;
+    let (disabled, disabled_id) = user_with_token(
+        ctx,
+        "dan",
+        &[Grant {
+            role: Role::Admin,
+            scope: RoleScope::All,
+        }],
+        day,
+    )
+    .await;
+    ctx.store.disable_user(&disabled_id, "test", now()).await.unwrap();
+
+    // Every wrong credential: the same typed 401.
+    let (status, body) = call(ctx, "/api/v1/me", None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+        "{body}"
+    );
+    let unknown = format!("pal_{}_{}", "0".repeat(16), "0".repeat(64));
+    for auth in [
+        "Basic YWxpY2U6cHc=".to_owned(),
+        "Bearer not-a-token".to_owned(),
+        bearer(&unknown),
+        bearer(&expired),
+        bearer(&disabled),
+        bearer(&format!("{}0", &admin[..admin.len() - 1])),
+    ] {
+        let (status, body) = call(ctx, "/api/v1/me", Some(&auth)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{auth}: {body}");
+        assert_eq!(body["code"], "unauthorized");
+        assert!(!body.to_string().contains(&admin), "{body}");
+    }
+    let (_, a) = call(ctx, "/api/v1/me", Some(&bearer(&unknown))).await;
+    let (_, b) = call(ctx, "/api/v1/me", Some(&bearer(&expired))).await;
+    assert_eq!(
+        a["message"], b["message"],
+        "no oracle between unknown and expired tokens"
+    );
+
+    let (status, me) = call(ctx, "/api/v1/me", Some(&bearer(&admin))).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["username"], "alice");
+
+    // Results: the admin sees all, the connector reader the same (one
+    // connector), a reader of another connector nothing.
+    let (status, all) = call(ctx, "/api/v1/posture/results", Some(&bearer(&admin))).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let n = all.as_array().unwrap().len();
+    assert!(n > 50, "{n}");
+    let (_, mine) = call(ctx, "/api/v1/posture/results", Some(&bearer(&reader))).await;
+    assert_eq!(mine.as_array().unwrap().len(), n);
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["connector"] == connector.as_str())
+    );
+    let (status, none) = call(ctx, "/api/v1/posture/results", Some(&bearer(&other))).await;
+    assert_eq!((status, none.as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+
+    let (status, failed) = call(
+        ctx,
+        "/api/v1/posture/results?status=fail&severity=high,critical&limit=3",
+        Some(&bearer(&reader)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{failed}");
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 3);
+    assert!(
+        failed
+            .iter()
+            .all(|r| r["status"] == "fail" && (r["severity"] == "high" || r["severity"] == "critical"))
+    );
+
+    // Bad queries: typed 400s.
+    for path in [
+        "/api/v1/posture/results?status=bogus",
+        "/api/v1/posture/results?severity=urgent",
+        "/api/v1/posture/results?check=ado.nope",
+        "/api/v1/posture/results?limit=0",
+        "/api/v1/posture/results?limit=99999999",
+        "/api/v1/posture/results?limit=-1",
+        "/api/v1/posture/results?unknown=1",
+    ] {
+        let (status, body) = call(ctx, path, Some(&bearer(&admin))).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad-request")),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = call(ctx, "/api/v1/../../etc/passwd", Some(&bearer(&admin))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = call(ctx, "/api/v1/nothing-here", Some(&bearer(&admin))).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not-found"))
+    );
+
+    let (status, checks) = call(ctx, "/api/v1/posture/checks", Some(&bearer(&reader))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(checks.as_array().unwrap().len(), palisade_posture::all().len());
+}
