@@ -12,14 +12,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use palisade_auth::{Action, Reach};
-use palisade_domain::{Grant, PostureStatus, Severity, Timestamp, Username};
-use palisade_store::{PostureFilter, StoreError};
+use palisade_domain::{ExemptionTarget, Grant, PostureStatus, ResourceKey, Severity, Timestamp, Username};
+use palisade_store::{Exemption, NewAuditEntry, NewExemption, PostureFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 
 /// Most results one call returns.
 const MAX_LIMIT: u32 = 10_000;
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 64 * 1024;
 
 /// An error as the API answers it.
 #[derive(Debug)]
@@ -175,6 +178,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/posture/checks", get(posture_checks))
         .route("/api/v1/posture/results", get(posture_results))
+        .route(
+            "/api/v1/posture/exemptions",
+            get(list_exemptions)
+                .post(create_exemption)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY)),
+        )
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -281,4 +290,144 @@ async fn posture_results(
         rows.truncate(limit as usize);
     }
     Ok(Json(rows).into_response())
+}
+
+async fn list_exemptions(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<Exemption>>, ApiError> {
+    if matches!(
+        palisade_auth::reach(&caller.grants, Action::ReadInventory),
+        Reach::Nowhere
+    ) {
+        return Err(ApiError::forbidden(Action::ReadInventory));
+    }
+    Ok(Json(state.engine.store().list_exemptions(true, now()).await?))
+}
+
+/// Body of `POST /api/v1/posture/exemptions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExemptionBody {
+    check: String,
+    /// One resource, by key.
+    resource: Option<String>,
+    /// `{org id}` or `{org id}/{project id}`.
+    scope: Option<String>,
+    reason: String,
+    /// RFC 3339; absent: until revoked.
+    expires_at: Option<String>,
+}
+
+async fn create_exemption(
+    caller: Caller,
+    State(state): State<AppState>,
+    body: Result<Json<ExemptionBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body.map_err(|e| {
+        let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(status, "bad-request", e.body_text())
+    })?;
+    let check = palisade_posture::find(b.check.trim())
+        .ok_or_else(|| ApiError::bad_request(format!("unknown posture check {:?}", b.check)))?;
+    let reason = b.reason.trim();
+    if reason.is_empty() || reason.len() > 2000 {
+        return Err(ApiError::bad_request(
+            "reason must say why the failure is accepted (1 to 2000 bytes)",
+        ));
+    }
+    let at = now();
+    let expires_at = match &b.expires_at {
+        None => None,
+        Some(t) => {
+            let ts = parse_rfc3339(t)
+                .ok_or_else(|| ApiError::bad_request(format!("expires_at {t:?} is not RFC 3339")))?;
+            if ts <= at {
+                return Err(ApiError::bad_request("expires_at must be in the future"));
+            }
+            Some(ts)
+        }
+    };
+    let (target, mut filter) = match (&b.resource, &b.scope) {
+        (Some(r), None) => {
+            let key = ResourceKey::from_stored(r.trim().to_ascii_lowercase());
+            (
+                ExemptionTarget::Resource(key.clone()),
+                PostureFilter {
+                    resource: Some(key),
+                    ..PostureFilter::default()
+                },
+            )
+        }
+        (None, Some(s)) => {
+            let s = s.trim().to_ascii_lowercase();
+            let (org, project) = match s.split_once('/') {
+                Some((o, p)) => (o.to_owned(), Some(p.to_owned())),
+                None => (s.clone(), None),
+            };
+            (
+                ExemptionTarget::Scope(s),
+                PostureFilter {
+                    org_id: Some(org),
+                    project_id: project,
+                    ..PostureFilter::default()
+                },
+            )
+        }
+        _ => return Err(ApiError::bad_request("give exactly one of resource and scope")),
+    };
+    // The connectors the exemption touches: those of the results it covers.
+    filter.checks = vec![check.id.to_owned()];
+    let covered = state.engine.store().posture_results(&filter).await?;
+    if covered.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("{} has no result there: nothing to exempt", check.id),
+        ));
+    }
+    for r in &covered {
+        caller.require(Action::ManagePosture, Some(r.connector.as_str()))?;
+    }
+    let store = state.engine.store();
+    let e = store
+        .create_exemption(
+            &NewExemption {
+                check_id: check.id.to_owned(),
+                target,
+                reason: reason.to_owned(),
+                author: caller.username.to_string(),
+                expires_at,
+            },
+            at,
+        )
+        .await?;
+    store
+        .append_audit(&NewAuditEntry {
+            at,
+            actor: caller.username.to_string(),
+            action: "exemption.create".into(),
+            target: e.id.clone(),
+            source: Some("api".into()),
+            details: serde_json::json!({"check": e.check_id, "target": e.target, "expires_at": e.expires_at}),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+    let t = text.trim();
+    // Refuse absurd lengths before parsing.
+    if t.len() > 40 {
+        return None;
+    }
+    chrono::DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|d| Timestamp::from_millis(d.timestamp_millis()))
 }

@@ -66,6 +66,26 @@ async fn call(ctx: &Ctx, path: &str, auth: Option<&str>) -> (StatusCode, serde_j
     (status, body)
 }
 
+async fn post(
+    ctx: &Ctx,
+    path: &str,
+    auth: &str,
+    body: String,
+    content_type: &str,
+) -> (StatusCode, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}{path}", ctx.server_url()))
+        .header("authorization", auth)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    assert!(!status.is_server_error(), "{path}: {status}");
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -208,4 +228,63 @@ async fn api_tokens_roles_and_typed_errors(ctx: &Ctx) {
     let (status, checks) = call(ctx, "/api/v1/posture/checks", Some(&bearer(&reader))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(checks.as_array().unwrap().len(), palisade_posture::all().len());
+
+    // Exemptions: a reader may not create one; an admin may; bad bodies are typed 4xx.
+    let public = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check_id"] == "ado.project.public" && r["status"] == "fail")
+        .expect("contoso has a public project")
+        .clone();
+    let body = serde_json::json!({
+        "check": "ado.project.public",
+        "resource": public["resource"],
+        "reason": "public samples <script>alert(1)</script>",
+        "expires_at": "2999-01-01T00:00:00Z",
+    })
+    .to_string();
+    let json = "application/json";
+    let (status, denied) = post(
+        ctx,
+        "/api/v1/posture/exemptions",
+        &bearer(&reader),
+        body.clone(),
+        json,
+    )
+    .await;
+    assert_eq!(
+        (status, denied["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{denied}"
+    );
+    for (bad, content_type, expected) in [
+        ("{\"check\": \"ado.project.public\", \"scope\": \"x\", \"reason\": \"r\", \"extra\": 1}".to_owned(), json, StatusCode::BAD_REQUEST),
+        ("{not json".to_owned(), json, StatusCode::BAD_REQUEST),
+        (body.clone(), "text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (format!("{{\"check\": \"ado.project.public\", \"scope\": \"x\", \"reason\": \"{}\"}}", "a".repeat(100_000)), json, StatusCode::PAYLOAD_TOO_LARGE),
+        (serde_json::json!({"check": "ado.nope", "scope": "x", "reason": "r"}).to_string(), json, StatusCode::BAD_REQUEST),
+        (serde_json::json!({"check": "ado.project.public", "resource": "a", "scope": "x", "reason": "r"}).to_string(), json, StatusCode::BAD_REQUEST),
+        (serde_json::json!({"check": "ado.project.public", "scope": "x", "reason": "r", "expires_at": "2001-01-01T00:00:00Z"}).to_string(), json, StatusCode::BAD_REQUEST),
+        (serde_json::json!({"check": "ado.project.public", "scope": "no-such-org", "reason": "r"}).to_string(), json, StatusCode::NOT_FOUND),
+    ] {
+        let (status, err) = post(ctx, "/api/v1/posture/exemptions", &bearer(&admin), bad, content_type).await;
+        assert_eq!(status, expected, "{err}");
+        assert!(err["code"].is_string() && err["message"].is_string(), "{err}");
+    }
+    let (status, created) = post(ctx, "/api/v1/posture/exemptions", &bearer(&admin), body, json).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["author"], "alice");
+    let (_, listed) = call(ctx, "/api/v1/posture/exemptions", Some(&bearer(&reader))).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let audit = ctx
+        .store
+        .audit_log(&palisade_store::AuditFilter {
+            action_prefix: Some("exemption.".into()),
+            ..palisade_store::AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "alice");
 }
