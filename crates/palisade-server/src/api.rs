@@ -13,7 +13,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use palisade_auth::{Action, Reach};
 use palisade_domain::{ExemptionTarget, Grant, PostureStatus, ResourceKey, Severity, Timestamp, Username};
-use palisade_store::{Exemption, NewAuditEntry, NewExemption, PostureFilter, StoreError};
+use palisade_store::{
+    ConnectorId, Exemption, NewAuditEntry, NewExemption, PostureFilter, ResourceFilter, StoreError,
+    StoredResource,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -177,6 +180,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/posture/checks", get(posture_checks))
+        .route("/api/v1/inventory", get(inventory))
         .route("/api/v1/posture/results", get(posture_results))
         .route(
             "/api/v1/posture/exemptions",
@@ -430,4 +434,67 @@ fn parse_rfc3339(text: &str) -> Option<Timestamp> {
     chrono::DateTime::parse_from_rfc3339(t)
         .ok()
         .map(|d| Timestamp::from_millis(d.timestamp_millis()))
+}
+
+/// Query of `GET /api/v1/inventory`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InventoryQuery {
+    /// Comma-separated resource kinds.
+    kind: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// The discovered resources of the connectors the caller may read, a page at a time.
+async fn inventory(
+    caller: Caller,
+    State(state): State<AppState>,
+    query: Result<Query<InventoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<StoredResource>>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = q.limit.unwrap_or(1000);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!("limit must be 1 to {MAX_LIMIT}")));
+    }
+    let kinds = list(
+        q.kind.as_deref(),
+        palisade_domain::ResourceKind::parse,
+        "resource kind",
+    )?;
+    let offset = q.offset.unwrap_or(0);
+    let store = state.engine.store();
+    let page = |connector: Option<ConnectorId>, limit: u32, offset: u32| ResourceFilter {
+        connector,
+        kinds: kinds.clone(),
+        limit: Some(limit),
+        offset,
+        ..ResourceFilter::default()
+    };
+    match palisade_auth::reach(&caller.grants, Action::ReadInventory) {
+        Reach::Nowhere => Err(ApiError::forbidden(Action::ReadInventory)),
+        Reach::All => Ok(Json(store.list_resources(&page(None, limit, offset)).await?)),
+        Reach::Connectors(ids) => {
+            // Few connectors per caller: their pages in connector order.
+            let mut out = Vec::new();
+            let mut skip = offset as usize;
+            for id in ids {
+                let Some(id) = ConnectorId::parse(&id) else {
+                    continue;
+                };
+                let want = skip + limit as usize - out.len();
+                let rows = store
+                    .list_resources(&page(Some(id), u32::try_from(want).unwrap_or(u32::MAX), 0))
+                    .await?;
+                let n = rows.len();
+                out.extend(rows.into_iter().skip(skip));
+                skip = skip.saturating_sub(n);
+                if out.len() >= limit as usize {
+                    break;
+                }
+            }
+            out.truncate(limit as usize);
+            Ok(Json(out))
+        }
+    }
 }

@@ -287,4 +287,51 @@ async fn api_tokens_roles_and_typed_errors(ctx: &Ctx) {
         .unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor, "alice");
+
+    // Inventory: paged, filtered by kind, only the caller's connectors.
+    let (status, repos) = call(
+        ctx,
+        "/api/v1/inventory?kind=repository&limit=3",
+        Some(&bearer(&reader)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{repos}");
+    assert_eq!(repos.as_array().unwrap().len(), 3);
+    assert!(
+        repos
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["kind"] == "repository")
+    );
+    let (_, next) = call(
+        ctx,
+        "/api/v1/inventory?kind=repository&limit=3&offset=3",
+        Some(&bearer(&reader)),
+    )
+    .await;
+    let first: Vec<_> = repos
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].clone())
+        .collect();
+    assert!(
+        next.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !first.contains(&r["key"])),
+        "pages do not overlap"
+    );
+    let (_, admin_page) = call(
+        ctx,
+        "/api/v1/inventory?kind=repository&limit=3",
+        Some(&bearer(&admin)),
+    )
+    .await;
+    assert_eq!(admin_page, repos, "one connector: the same page for both");
+    let (_, nothing) = call(ctx, "/api/v1/inventory", Some(&bearer(&other))).await;
+    assert_eq!(nothing.as_array().map(Vec::len), Some(0));
+    let (status, _) = call(ctx, "/api/v1/inventory?kind=spaceship", Some(&bearer(&admin))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
