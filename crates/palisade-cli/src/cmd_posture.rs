@@ -41,9 +41,9 @@ pub fn run(global: &GlobalArgs, args: &PostureArgs) -> anyhow::Result<Outcome> {
             } => {
                 let names = Names::load(&engine).await?;
                 let mut filter = PostureFilter {
-                    connector: match connector {
-                        Some(c) => Some(engine.store().get_connector(c).await?.id),
-                        None => None,
+                    connectors: match connector {
+                        Some(c) => vec![engine.store().get_connector(c).await?.id],
+                        None => Vec::new(),
                     },
                     checks: check.iter().map(|c| known_check(c).map(|c| c.id.to_owned())).collect::<anyhow::Result<_>>()?,
                     statuses: status.clone(),

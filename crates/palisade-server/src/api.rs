@@ -272,11 +272,18 @@ async fn posture_results(
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::bad_request(format!("limit must be 1 to {MAX_LIMIT}")));
     }
-    let reach = palisade_auth::reach(&caller.grants, Action::ReadInventory);
-    if matches!(reach, Reach::Nowhere) {
-        caller.require(Action::ReadInventory, None)?;
+    // Connector-scoped callers see their connectors' results only.
+    let connectors = match palisade_auth::reach(&caller.grants, Action::ReadInventory) {
+        Reach::Nowhere => return Err(ApiError::forbidden(Action::ReadInventory)),
+        Reach::All => Vec::new(),
+        Reach::Connectors(ids) => ids.iter().filter_map(|id| ConnectorId::parse(id)).collect(),
+    };
+    if connectors.is_empty() && !palisade_auth::allows(&caller.grants, Action::ReadInventory, None) {
+        // Grants naming no valid connector reach nothing.
+        return Ok(Json(Vec::<palisade_store::StoredPostureResult>::new()).into_response());
     }
     let filter = PostureFilter {
+        connectors,
         statuses: list(q.status.as_deref(), |s| PostureStatus::parse(s).ok(), "status")?,
         severities: list(q.severity.as_deref(), |s| s.parse::<Severity>().ok(), "severity")?,
         checks: list(
@@ -284,16 +291,10 @@ async fn posture_results(
             |s| palisade_posture::find(s).map(|c| c.id.to_owned()),
             "check",
         )?,
-        limit: if matches!(reach, Reach::All) { limit } else { 0 },
+        limit,
         ..PostureFilter::default()
     };
-    let mut rows = state.engine.store().posture_results(&filter).await?;
-    // Connector-scoped callers see their connectors' results only.
-    if !matches!(reach, Reach::All) {
-        rows.retain(|r| reach.covers(r.connector.as_str()));
-        rows.truncate(limit as usize);
-    }
-    Ok(Json(rows).into_response())
+    Ok(Json(state.engine.store().posture_results(&filter).await?).into_response())
 }
 
 async fn list_exemptions(

@@ -265,8 +265,13 @@ impl PostureStore for SqliteStore {
 
     async fn posture_results(&self, filter: &PostureFilter) -> Result<Vec<StoredPostureResult>> {
         let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM posture_results WHERE 1 = 1");
-        if let Some(c) = &filter.connector {
-            q.push(" AND connector_id = ").push_bind(c.as_str().to_owned());
+        if !filter.connectors.is_empty() {
+            q.push(" AND connector_id IN (");
+            let mut list = q.separated(", ");
+            for c in &filter.connectors {
+                list.push_bind(c.as_str().to_owned());
+            }
+            q.push(")");
         }
         if !filter.checks.is_empty() {
             q.push(" AND check_id IN (");

@@ -109,7 +109,8 @@ pub struct PostureChanges {
 /// Which results to read.
 #[derive(Clone, Debug, Default)]
 pub struct PostureFilter {
-    pub connector: Option<ConnectorId>,
+    /// Connectors (any of); empty: all.
+    pub connectors: Vec<ConnectorId>,
     /// Check ids (any of); empty: all.
     pub checks: Vec<String>,
     /// Statuses (any of); empty: all.

@@ -147,7 +147,7 @@ pub async fn posture_results_keep_their_history<H: Harness>(h: &H) {
             org_id: Some("ORG1".into()),
             project_id: Some("P1".into()),
             checks: vec![two_reviewers.into()],
-            connector: Some(c.clone()),
+            connectors: vec![c.clone()],
             ..PostureFilter::default()
         })
         .await
