@@ -4,7 +4,8 @@
 # of the estate (managed scans), opens a pull request with a secret in the
 # simulator and shows palisade's comments and status on it; then scans a local
 # repository with planted fake secrets (examples/make-demo-repo.sh) and shows
-# findings, triage and a rescan. Everything lands in the embedded SQLite store.
+# findings, triage and a rescan; ends with the web console (an admin user is
+# created and its password printed). Everything lands in the embedded SQLite store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -132,6 +133,17 @@ step "SARIF for code-scanning UIs" "$bin" scan --history --no-store --format sar
 echo "SARIF written to $demo/palisade.sarif"
 step "scan history" "$bin" scans list --limit 10
 
+# The console: an administrator with a fresh random password, shown once here.
+password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+printf '%s\n' "$password" | "$bin" users add admin --role admin --password-stdin >/dev/null 2>&1 || true
+cat <<MSG
+
+==> the console
+Open $server/ and sign in as admin with the password: $password
+(overview, inventory, findings and triage, posture and exemptions, connectors;
+the REST API is under $server/api/v1, its OpenAPI document at $server/api/v1/openapi.json)
+MSG
+
 cat <<MSG
 
 Demo data is in $demo. Explore it with:
@@ -140,3 +152,10 @@ Demo data is in $demo. Explore it with:
   $bin findings show <ID>
   $bin rules explain azure.devops.pat
 MSG
+
+# Keep the console up when run from a terminal; scripts and CI stop here.
+if [ -t 0 ] && [ -z "${PALISADE_DEMO_EXIT:-}" ]; then
+  echo
+  echo "The console stays up at $server/ until you press Ctrl-C."
+  wait "$serve_pid" || true
+fi

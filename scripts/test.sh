@@ -10,6 +10,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v git >/dev/null; then
   as_root apt-get update -qq && as_root apt-get install -y -qq git
 fi
+# Chromium and chromedriver: the console's browser tests drive them, and may not be skipped.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  as_root apt-get update -qq && as_root apt-get install -y -qq chromium chromium-driver
+fi
 # cargo-nextest runs the suites.
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked

@@ -306,6 +306,10 @@ pub struct ServeArgs {
     /// Seconds between scheduler passes.
     #[arg(long, default_value_t = 60)]
     pub schedule_every: u64,
+    /// Send the console's session cookie without `Secure`: only for a
+    /// console served over plain HTTP to a host other than localhost.
+    #[arg(long)]
+    pub insecure_cookies: bool,
     #[command(flatten)]
     pub worker: WorkerOpts,
 }

@@ -108,35 +108,13 @@ async fn edit(engine: &Engine, a: &ConnectorEditArgs) -> anyhow::Result<Outcome>
 }
 
 fn deployment(s: &ConnectorSettings, old: Option<&Deployment>) -> Deployment {
-    if let Some(url) = &s.server_url {
-        return Deployment::Server {
-            server_url: url.trim_end_matches('/').to_owned(),
-        };
-    }
-    let (api, profile, login) = match old {
-        Some(Deployment::Cloud {
-            api_url,
-            profile_url,
-            login_url,
-        }) => (api_url.clone(), profile_url.clone(), login_url.clone()),
-        Some(server @ Deployment::Server { .. })
-            if s.api_url.is_none() && s.profile_url.is_none() && s.login_url.is_none() =>
-        {
-            return server.clone();
-        }
-        _ => (
-            Deployment::CLOUD_API_URL.to_owned(),
-            Deployment::CLOUD_PROFILE_URL.to_owned(),
-            Deployment::CLOUD_LOGIN_URL.to_owned(),
-        ),
-    };
-    let pick =
-        |new: &Option<String>, old: String| new.as_ref().map_or(old, |u| u.trim_end_matches('/').to_owned());
-    Deployment::Cloud {
-        api_url: pick(&s.api_url, api),
-        profile_url: pick(&s.profile_url, profile),
-        login_url: pick(&s.login_url, login),
-    }
+    Deployment::with_urls(
+        old,
+        s.server_url.as_deref(),
+        s.api_url.as_deref(),
+        s.profile_url.as_deref(),
+        s.login_url.as_deref(),
+    )
 }
 
 fn org_selection(s: &ConnectorSettings) -> Option<OrgSelection> {

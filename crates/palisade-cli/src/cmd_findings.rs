@@ -35,6 +35,7 @@ pub fn run(global: &GlobalArgs, args: &FindingsArgs) -> anyhow::Result<Outcome> 
                     rule_id: rule.as_deref().map(RuleId::parse).transpose()?,
                     target: target.clone(),
                     limit: Some(*limit),
+                    ..FindingFilter::default()
                 };
                 let findings = s.list_findings(&filter).await?;
                 if *format == Format::Table {

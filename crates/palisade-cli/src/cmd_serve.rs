@@ -55,6 +55,7 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<Outcome> {
             scheduler: !args.no_scheduler,
             schedule_every: Duration::from_secs(args.schedule_every.max(1)),
             worker: (!args.no_worker).then(|| worker_options(&args.worker)),
+            insecure_cookies: args.insecure_cookies,
             ..ServeOptions::default()
         };
         let (tx, rx) = tokio::sync::oneshot::channel();

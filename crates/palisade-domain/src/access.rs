@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// A local user's name: 1–64 characters of letters, digits, `.`, `_`, `-`
 /// and `@`; compared without case.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(value_type = String, example = "alice")]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);
 
@@ -71,7 +72,9 @@ impl fmt::Display for Username {
 pub struct UsernameError(String);
 
 /// What a user may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Everything, including users, roles and the audit log.
@@ -107,7 +110,7 @@ impl fmt::Display for Role {
 }
 
 /// Where a role applies.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "connector", rename_all = "kebab-case")]
 pub enum RoleScope {
     /// The whole installation.
@@ -117,7 +120,7 @@ pub enum RoleScope {
 }
 
 /// A role granted to a user at a scope.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Grant {
     pub role: Role,
     pub scope: RoleScope,

@@ -21,6 +21,7 @@ use crate::Severity;
     Serialize,
     Deserialize,
     schemars::JsonSchema,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum FindingKind {

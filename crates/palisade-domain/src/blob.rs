@@ -7,7 +7,8 @@ use sha1::{Digest, Sha1};
 ///
 /// Using git's own id means a file in a working tree and the same content in
 /// history share one id, so the content is scanned once.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
+#[schema(value_type = String, pattern = "^[0-9a-f]{40}$")]
 pub struct BlobId([u8; 20]);
 
 /// A blob id that is not 40 hex digits.

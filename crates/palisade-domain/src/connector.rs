@@ -68,7 +68,8 @@ impl ConnectorName {
 /// the part after `dev.azure.com/`. Starts with a letter or digit,
 /// letters/digits/hyphens only, no trailing hyphen, at most 50 characters.
 /// ADO treats it case-insensitively; [`OrgName::key`] is the compared form.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[schema(value_type = String, example = "contoso")]
 #[serde(transparent)]
 pub struct OrgName(String);
 
@@ -219,6 +220,48 @@ impl Deployment {
         }
     }
 
+    /// The deployment a form or command line asks for: a Server URL wins;
+    /// otherwise the cloud URLs given replace those of `old` (or of the
+    /// public cloud), and a Server deployment stays one when no cloud URL is
+    /// given. Trailing slashes are dropped; [`Deployment::validate`] checks
+    /// the result.
+    pub fn with_urls(
+        old: Option<&Self>,
+        server_url: Option<&str>,
+        api_url: Option<&str>,
+        profile_url: Option<&str>,
+        login_url: Option<&str>,
+    ) -> Self {
+        let clean = |u: &str| u.trim().trim_end_matches('/').to_owned();
+        if let Some(url) = server_url {
+            return Self::Server {
+                server_url: clean(url),
+            };
+        }
+        let (api, profile, login) = match old {
+            Some(Self::Cloud {
+                api_url,
+                profile_url,
+                login_url,
+            }) => (api_url.clone(), profile_url.clone(), login_url.clone()),
+            Some(server @ Self::Server { .. })
+                if api_url.is_none() && profile_url.is_none() && login_url.is_none() =>
+            {
+                return server.clone();
+            }
+            _ => (
+                Self::CLOUD_API_URL.to_owned(),
+                Self::CLOUD_PROFILE_URL.to_owned(),
+                Self::CLOUD_LOGIN_URL.to_owned(),
+            ),
+        };
+        Self::Cloud {
+            api_url: api_url.map_or(api, clean),
+            profile_url: profile_url.map_or(profile, clean),
+            login_url: login_url.map_or(login, clean),
+        }
+    }
+
     /// Checks every URL: `https` (plain `http` only to a loopback host, for
     /// the simulator and tests), no user or password, no query or fragment.
     /// Credentials are sent to these URLs: a typo must not send them in clear.
@@ -337,6 +380,36 @@ impl ConnectorConfig {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn deployments_from_urls() {
+        let cloud = Deployment::with_urls(None, None, Some("http://127.0.0.1:9/"), None, None);
+        let Deployment::Cloud {
+            api_url, profile_url, ..
+        } = &cloud
+        else {
+            panic!("cloud")
+        };
+        assert_eq!(api_url, "http://127.0.0.1:9");
+        assert_eq!(profile_url, Deployment::CLOUD_PROFILE_URL);
+        let server = Deployment::with_urls(Some(&cloud), Some("https://tfs.example/tfs/"), None, None, None);
+        assert_eq!(
+            server,
+            Deployment::Server {
+                server_url: "https://tfs.example/tfs".into()
+            }
+        );
+        assert_eq!(
+            Deployment::with_urls(Some(&server), None, None, None, None),
+            server
+        );
+        assert_eq!(
+            Deployment::with_urls(Some(&cloud), None, None, None, None),
+            cloud,
+            "nothing given keeps the old URLs"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::{BlobId, Confidence, FindingId, FindingKind, RuleId, SecretHash, Severity, Timestamp};
 
 /// Where a commit came from, for the commit that introduced a blob.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 pub struct CommitInfo {
     /// Full commit id.
     pub id: String,
@@ -13,7 +13,7 @@ pub struct CommitInfo {
 }
 
 /// One place a finding was seen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 pub struct Location {
     /// Path relative to the scan root (or the repository root), `/`-separated.
     pub path: String,
@@ -57,7 +57,7 @@ pub struct Finding {
 }
 
 /// What a finding says beyond its rule, per kind.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum FindingDetails {
     Dependency(DependencyDetails),
@@ -66,7 +66,7 @@ pub enum FindingDetails {
 }
 
 /// A package version named by an advisory.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 pub struct DependencyDetails {
     /// OSV ecosystem, e.g. `npm`, `PyPI`, `NuGet`, `Maven`, `Go`, `crates.io`.
     pub ecosystem: String,
@@ -94,7 +94,7 @@ pub struct DependencyDetails {
 }
 
 /// What a structural rule matched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema)]
 pub struct RuleDetails {
     pub message: String,
     /// The resource, step or function the finding is about.

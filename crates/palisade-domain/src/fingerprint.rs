@@ -57,7 +57,8 @@ impl fmt::Debug for FingerprintKey {
 
 /// Identity of a finding: 128 bits of a keyed hash of the rule id and the
 /// normalized secret. The same secret in five files is one finding.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
+#[schema(value_type = String, pattern = "^[0-9a-f]{32}$")]
 pub struct FindingId([u8; 16]);
 
 #[derive(Debug, thiserror::Error)]
@@ -120,8 +121,9 @@ impl schemars::JsonSchema for FindingId {
 /// Used where a hash must be portable between machines: allowlist entries in
 /// `palisade.toml` and baseline files (as detect-secrets does). Such files
 /// belong next to the code that already holds the secret they silence.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, schemars::JsonSchema, utoipa::ToSchema)]
 #[schemars(with = "String")]
+#[schema(value_type = String, example = "sha256:...")]
 pub struct SecretHash([u8; 32]);
 
 impl SecretHash {

@@ -14,7 +14,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of resource discovery collects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
     Organization,
@@ -77,7 +79,8 @@ impl fmt::Display for ResourceKind {
 
 /// Stable identity of a resource across discoveries:
 /// `{org id}/{kind}/{id within the org}`, lowercase.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(value_type = String, example = "0f5c.../repository/3b1e...")]
 #[serde(transparent)]
 pub struct ResourceKey(String);
 

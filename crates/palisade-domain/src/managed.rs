@@ -9,7 +9,9 @@ use crate::Severity;
 pub const MANAGED_SCAN_LABEL: &str = "managed-scan";
 
 /// Where a managed repository stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ManagedState {
     /// Discovered and not enabled yet: shown to users as a candidate.

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::ResourceKey;
 
 /// The verdict of a posture check on one resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PostureStatus {
     Pass,
@@ -60,7 +62,7 @@ impl fmt::Display for UnknownPostureStatus {
 impl std::error::Error for UnknownPostureStatus {}
 
 /// What an exemption covers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
 pub enum ExemptionTarget {
     /// One resource, by key.

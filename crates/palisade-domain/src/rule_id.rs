@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// Lowercase ASCII segments of `[a-z0-9_-]` separated by dots, at least two
 /// segments, at most 80 bytes. Ids never change once released: triage and
 /// baselines refer to them.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema, utoipa::ToSchema)]
+#[schema(value_type = String, example = "aws.access-key")]
 #[serde(transparent)]
 pub struct RuleId(String);
 

@@ -30,7 +30,9 @@ impl TargetKind {
 }
 
 /// How a scan ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScanStatus {
     /// Started and not finished; a scan left in this state by a killed process

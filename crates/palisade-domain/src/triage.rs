@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 /// A person's verdict on a finding. It belongs to the finding id, so it
 /// survives rescans and moved files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TriageState {
     Open,

@@ -48,6 +48,7 @@ pub use hooks::{
     EVENT_TYPES, WEBHOOK_SECRET_HEADER, WEBHOOK_USER, WebhookAuth, WebhookError, WebhookOutcome,
 };
 pub use jobs::{JobSpec, WorkerOptions, WorkerReport, default_worker_name};
+pub use palisade_vault::Credential;
 pub use posture::{PostureReport, exempted};
 pub use prscan::{STATUS_GENRE, STATUS_NAME};
 pub use repos::{EnableReport, InventoryRepo, RepoSelector, SyncReport, plan_enable, plan_sync, repo_target};
@@ -73,6 +74,8 @@ pub struct Engine {
     governors: Arc<GovernorRegistry>,
     /// Rules, key and clone cache; `None` in processes that do not scan.
     scan_kit: Option<Arc<ScanKit>>,
+    /// When the scheduler last did its slow housekeeping (epoch millis).
+    last_housekeeping: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -92,6 +95,7 @@ impl Engine {
             net,
             governors: Arc::new(GovernorRegistry::default()),
             scan_kit: None,
+            last_housekeeping: Arc::new(std::sync::atomic::AtomicI64::new(0)),
         }
     }
 

@@ -15,6 +15,9 @@ use tokio::sync::watch;
 use crate::jobs::WorkerOptions;
 use crate::{Engine, EngineError, now};
 
+/// Milliseconds between two housekeeping passes of the scheduler.
+const HOUSEKEEPING_EVERY_MS: i64 = 10 * 60_000;
+
 /// What a scheduler pass queued.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ScheduleReport {
@@ -145,7 +148,30 @@ impl Engine {
         }
         let week = Timestamp::from_millis(at.millis() - 7 * 24 * 3_600_000);
         self.store.prune_jobs(week).await?;
+        self.housekeeping(at).await;
         Ok(total)
+    }
+
+    /// At most every ten minutes: today's snapshot of open findings (the
+    /// console's trend) and the removal of ended console sessions. Failures
+    /// are logged; the next pass tries again.
+    async fn housekeeping(&self, at: Timestamp) {
+        use std::sync::atomic::Ordering;
+        let last = self.last_housekeeping.load(Ordering::Relaxed);
+        if at.millis() - last < HOUSEKEEPING_EVERY_MS
+            || self
+                .last_housekeeping
+                .compare_exchange(last, at.millis(), Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = self.store.snapshot_finding_counts(at).await {
+            tracing::warn!(error = %e, "recording today's finding counts failed");
+        }
+        if let Err(e) = self.store.prune_sessions(at).await {
+            tracing::warn!(error = %e, "removing ended sessions failed");
+        }
     }
 
     /// Runs the scheduler every `every` until `stop`.

@@ -7,7 +7,12 @@
 //! [`ServeOptions::max_inflight_hooks`] deliveries are handled at once, the
 //! rest get `503` with `Retry-After` (ADO retries).
 
+// utoipa's path macro writes qualified paths of `params(...)` types.
+#[allow(unused_qualifications)]
 mod api;
+mod console;
+
+pub use api::openapi;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +40,9 @@ pub struct ServeOptions {
     /// In-process worker; `None`: leave the jobs to `palisade worker`s.
     pub worker: Option<WorkerOptions>,
     pub max_inflight_hooks: usize,
+    /// Send the console's session cookie without `Secure`, for a console
+    /// served over plain HTTP to hosts other than `localhost`.
+    pub insecure_cookies: bool,
 }
 
 impl Default for ServeOptions {
@@ -45,6 +53,7 @@ impl Default for ServeOptions {
             schedule_every: Duration::from_mins(1),
             worker: Some(WorkerOptions::default()),
             max_inflight_hooks: 64,
+            insecure_cookies: false,
         }
     }
 }
@@ -53,13 +62,15 @@ impl Default for ServeOptions {
 struct AppState {
     engine: Engine,
     hooks: Arc<Semaphore>,
+    console: Arc<console::session::ConsoleConfig>,
 }
 
-/// The HTTP routes (for tests and for embedding).
-pub fn router(engine: Engine, max_inflight_hooks: usize) -> Router {
+/// The HTTP routes.
+fn router(engine: Engine, opts: &ServeOptions) -> Router {
     let state = AppState {
         engine,
-        hooks: Arc::new(Semaphore::new(max_inflight_hooks.max(1))),
+        hooks: Arc::new(Semaphore::new(opts.max_inflight_hooks.max(1))),
+        console: console::session::config(!opts.insecure_cookies),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -69,6 +80,7 @@ pub fn router(engine: Engine, max_inflight_hooks: usize) -> Router {
             post(ado_hook).layer(DefaultBodyLimit::max(MAX_HOOK_BODY)),
         )
         .merge(api::routes())
+        .merge(console::routes())
         .with_state(state)
 }
 
@@ -166,7 +178,7 @@ pub async fn serve(
         });
     }
     let mut stop_http = stop.clone();
-    let app = router(engine, opts.max_inflight_hooks);
+    let app = router(engine, &opts).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             while !*stop_http.borrow() {

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use palisade_domain::{Grant, Role, RoleScope, Timestamp, Username};
 use palisade_store::{
-    AccessStore, ApiTokenRecord, AuditEntry, AuditFilter, NewApiToken, NewAuditEntry, NewUser, Result,
-    StoreError, UserRecord, new_posture_id,
+    AccessStore, ApiTokenRecord, AuditEntry, AuditFilter, NewApiToken, NewAuditEntry, NewSession, NewUser,
+    Result, SessionRecord, StoreError, UserRecord, new_posture_id,
 };
 use serde_json::json;
 use sqlx::postgres::PgRow;
@@ -185,6 +185,42 @@ fn entry(
     }
 }
 
+async fn end_user_sessions(conn: &mut PgConnection, user_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+fn session_row(row: &PgRow) -> Result<SessionRecord> {
+    let hash: Vec<u8> = get(row, "id_hash")?;
+    Ok(SessionRecord {
+        id_hash: hash
+            .try_into()
+            .map_err(|h: Vec<u8>| corrupt("id_hash", format_args!("{} bytes", h.len())))?,
+        user_id: get(row, "user_id")?,
+        created_at: get_ts(row, "created_at")?,
+        last_seen_at: get_ts(row, "last_seen_at")?,
+        expires_at: get_ts(row, "expires_at")?,
+        source: get(row, "source")?,
+        user_agent: get(row, "user_agent")?,
+    })
+}
+
+async fn session_by_hash(conn: &mut PgConnection, id_hash: &[u8; 32]) -> Result<SessionRecord> {
+    sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
+        .bind(id_hash.as_slice())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(session_row)
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound("session".into()))
+}
+
 async fn token_by_id(conn: &mut PgConnection, id: &str) -> Result<ApiTokenRecord> {
     sqlx::query("SELECT * FROM api_tokens WHERE id = $1")
         .bind(id)
@@ -312,6 +348,8 @@ impl AccessStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // A new password signs every browser out.
+        end_user_sessions(&mut tx, user_id).await?;
         let details = json!({ "id": user_id });
         insert_audit(
             &mut tx,
@@ -365,6 +403,7 @@ impl AccessStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        end_user_sessions(&mut tx, user_id).await?;
         let mut revoked = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 \
              WHERE user_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1) \
@@ -532,5 +571,88 @@ impl AccessStore for PostgresStore {
             .iter()
             .map(audit_row)
             .collect()
+    }
+
+    async fn create_session(&self, session: &NewSession, at: Timestamp) -> Result<SessionRecord> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let user = user_by_id(&mut tx, &session.user_id).await?;
+        if user.disabled_at.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "user {} is disabled",
+                user.username
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, source, user_agent) \
+             VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        )
+        .bind(session.id_hash.as_slice())
+        .bind(&session.user_id)
+        .bind(at.millis())
+        .bind(session.expires_at.millis())
+        .bind(&session.source)
+        .bind(&session.user_agent)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut e = entry(
+            at,
+            user.username.as_str(),
+            "session.create",
+            user.username.as_str(),
+            json!({ "expires_at": session.expires_at }),
+        );
+        e.source.clone_from(&session.source);
+        insert_audit(&mut tx, &e).await?;
+        let created = session_by_hash(&mut tx, &session.id_hash).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(created)
+    }
+
+    async fn session(&self, id_hash: &[u8; 32]) -> Result<SessionRecord> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        session_by_hash(&mut conn, id_hash).await
+    }
+
+    async fn touch_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $1")
+            .bind(at.millis())
+            .bind(id_hash.as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn end_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id, source")
+            .bind(id_hash.as_slice())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if let Some(row) = ended {
+            let user_id: String = get(&row, "user_id")?;
+            let user = user_by_id(&mut tx, &user_id).await?;
+            let mut e = entry(
+                at,
+                user.username.as_str(),
+                "session.end",
+                user.username.as_str(),
+                json!({}),
+            );
+            e.source = get(&row, "source")?;
+            insert_audit(&mut tx, &e).await?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn prune_sessions(&self, before: Timestamp) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(before.millis())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
     }
 }

@@ -23,6 +23,7 @@ mod advisories;
 mod inventory;
 mod jobs;
 mod managed;
+mod overview;
 mod posture;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,8 +40,9 @@ use palisade_domain::{
 use palisade_store::rows::StoredRow;
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
-    FindingFilter, ListingOutcome, RecordOutcome, ResourceFilter, Result, Store, StoreError, StoredFinding,
-    StoredLocation, StoredResource, Triage,
+    FindingFilter, ListingOutcome, RECOUNT_DELETE_SQL, RECOUNT_INSERT_SQL, RecordOutcome, ResourceFilter,
+    Result, Store, StoreError, StoredFinding, StoredLocation, StoredResource, Triage, contains_pattern,
+    finding_order_sql, triage_batch,
 };
 use serde::de::DeserializeOwned;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
@@ -289,6 +291,126 @@ where
     q.push(")");
 }
 
+/// Appends a condition keeping `column` (a scan target) to the managed
+/// repositories of `connectors`: nothing for `None`, no row for an empty set.
+fn push_scope(q: &mut QueryBuilder<Postgres>, column: &str, connectors: Option<&BTreeSet<ConnectorId>>) {
+    match connectors {
+        None => {}
+        Some(c) if c.is_empty() => {
+            q.push(" AND 1 = 0");
+        }
+        Some(c) => {
+            q.push(format_args!(
+                " AND {column} IN (SELECT target FROM managed_repos WHERE connector_id = ANY("
+            ))
+            .push_bind(c.iter().map(|c| c.as_str().to_owned()).collect::<Vec<_>>())
+            .push("))");
+        }
+    }
+}
+
+/// Appends `{column} ILIKE pattern`: true when the column contains
+/// `search`, ignoring case (wildcards escaped).
+fn push_contains(q: &mut QueryBuilder<Postgres>, column: &str, search: &str) {
+    q.push(format_args!("{column} ILIKE "))
+        .push_bind(contains_pattern(search))
+        .push(" ESCAPE '\\'");
+}
+
+/// Serializes the writes of findings, locations and their counts: a
+/// recording touches many findings (and marks others fixed), and rewriting a
+/// target's counts must not interleave with another writer's, so running
+/// them one after the other is what keeps them free of deadlocks, lost
+/// updates and stale counts. Held until the transaction ends.
+async fn lock_findings(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('palisade.record_scan.' || current_schema()))")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Rewrites `target_finding_counts` of `targets` from their present
+/// locations; in the transaction of the change that moved them, after
+/// [`lock_findings`].
+async fn recount_targets(conn: &mut PgConnection, targets: &BTreeSet<String>) -> Result<()> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let set = "SELECT unnest($1::text[])";
+    for sql in [RECOUNT_DELETE_SQL, RECOUNT_INSERT_SQL] {
+        sqlx::query(AssertSqlSafe(sql.replace("{targets}", set)))
+            .bind(&targets)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The targets where findings `ids` (hex) have a present location: those
+/// whose counts a change of the findings' state or severity moves.
+async fn present_targets(conn: &mut PgConnection, ids: &[String]) -> Result<BTreeSet<String>> {
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let rows =
+        sqlx::query("SELECT DISTINCT target FROM locations WHERE finding_id = ANY($1) AND gone_at IS NULL")
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    rows.iter().map(|row| get(row, "target")).collect()
+}
+
+/// Appends the conditions of `filter` on `findings f`.
+fn push_finding_filter(q: &mut QueryBuilder<Postgres>, filter: &FindingFilter) {
+    if !filter.ids.is_empty() {
+        q.push(" AND f.id = ANY(")
+            .push_bind(filter.ids.iter().map(FindingId::to_hex).collect::<Vec<_>>())
+            .push(")");
+    }
+    if !filter.states.is_empty() {
+        push_in(q, "f.state", filter.states.iter().map(|s| s.as_str()));
+    }
+    if !filter.kinds.is_empty() {
+        push_in(q, "f.kind", filter.kinds.iter().map(|k| k.as_str()));
+    }
+    if let Some(min) = filter.min_severity {
+        q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));
+    }
+    if !filter.severities.is_empty() {
+        q.push(" AND f.severity = ANY(")
+            .push_bind(filter.severities.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+            .push(")");
+    }
+    if let Some(rule) = &filter.rule_id {
+        q.push(" AND f.rule_id = ").push_bind(rule.as_str().to_owned());
+    }
+    if let Some(target) = &filter.target {
+        q.push(" AND EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.target = ")
+            .push_bind(target.clone())
+            .push(")");
+    }
+    let scope = filter.connectors.as_ref();
+    if scope.is_some() {
+        q.push(" AND EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id");
+        push_scope(q, "l.target", scope);
+        q.push(")");
+    }
+    if let Some(search) = &filter.search {
+        q.push(" AND (");
+        push_contains(q, "f.rule_id", search);
+        q.push(" OR ");
+        push_contains(q, "f.rule_name", search);
+        q.push(" OR EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND ");
+        push_contains(q, "l.path", search);
+        push_scope(q, "l.target", scope);
+        q.push("))");
+    }
+}
+
 /// The current time, for writes whose trait method takes none.
 fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()
@@ -421,22 +543,26 @@ fn location_from_row(row: &PgRow) -> Result<(String, StoredLocation)> {
     Ok((get(row, "finding_id")?, location))
 }
 
-/// Fills in the locations of `findings` with one query.
-async fn attach_locations(conn: &mut PgConnection, findings: &mut [StoredFinding]) -> Result<()> {
+/// Fills in the locations of `findings` with one query: only those in
+/// managed repositories of `scope` when there is one.
+async fn attach_locations(
+    conn: &mut PgConnection,
+    findings: &mut [StoredFinding],
+    scope: Option<&BTreeSet<ConnectorId>>,
+) -> Result<()> {
     if findings.is_empty() {
         return Ok(());
     }
     let ids: Vec<String> = findings.iter().map(|f| f.id.to_hex()).collect();
-    let rows = sqlx::query(concat!(
+    let mut q = QueryBuilder::<Postgres>::new(concat!(
         "SELECT ",
         location_cols!(),
-        " FROM locations WHERE finding_id = ANY($1) \
-         ORDER BY last_seen_at DESC, target, path, line, \"column\", blob_id, commit_id"
-    ))
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db_err)?;
+        " FROM locations WHERE finding_id = ANY("
+    ));
+    q.push_bind(ids).push(")");
+    push_scope(&mut q, "target", scope);
+    q.push(" ORDER BY last_seen_at DESC, target, path, line, \"column\", blob_id, commit_id");
+    let rows = q.build().fetch_all(&mut *conn).await.map_err(db_err)?;
     let mut by_id: BTreeMap<String, Vec<StoredLocation>> = BTreeMap::new();
     for row in &rows {
         let (id, location) = location_from_row(row)?;
@@ -460,7 +586,7 @@ async fn fetch_finding(conn: &mut PgConnection, id: FindingId) -> Result<StoredF
     .map_err(db_err)?
     .ok_or_else(|| StoreError::NotFound(format!("finding {id}")))?;
     let mut found = [finding_from_row(&row)?];
-    attach_locations(conn, &mut found).await?;
+    attach_locations(conn, &mut found, None).await?;
     let [finding] = found;
     Ok(finding)
 }
@@ -527,13 +653,14 @@ async fn add_event(
 }
 
 /// Records one finding of a scan (its row and its locations) and returns
-/// whether it is new and its state afterwards.
+/// whether it is new, its state afterwards, and whether its state or
+/// severity changed (which moves the counts of its other targets too).
 async fn record_finding(
     conn: &mut PgConnection,
     scan: &ScanSummary,
     finding: &Finding,
     locations: &[&Location],
-) -> Result<(bool, TriageState)> {
+) -> Result<(bool, TriageState, bool)> {
     let id = finding.id.to_hex();
     let seen_at = scan.started_at.millis();
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
@@ -560,7 +687,14 @@ async fn record_finding(
     .map_err(db_err)?;
     let is_new = inserted.is_some();
     let mut state = TriageState::Open;
+    let mut moved = false;
     if !is_new {
+        let before = sqlx::query("SELECT severity FROM findings WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        moved = get::<String>(&before, "severity")? != finding.severity.as_str();
         // The rule's metadata follows the latest recorded scan; sightings
         // only ever widen, so recording an older scan late loses nothing.
         let row = sqlx::query(
@@ -601,6 +735,7 @@ async fn record_finding(
             .map_err(db_err)?;
             add_event(conn, &id, TriageState::Open, Some(&comment), event_at).await?;
             state = TriageState::Open;
+            moved = true;
         }
     }
     for location in locations {
@@ -634,7 +769,7 @@ async fn record_finding(
         .await
         .map_err(db_err)?;
     }
-    Ok((is_new, state))
+    Ok((is_new, state, moved))
 }
 
 /// After a scan complete for `kinds`: marks the target's locations of those
@@ -752,19 +887,18 @@ impl Store for PostgresStore {
                 .extend(&f.locations);
         }
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // One recording at a time per schema: recordings touch many findings
-        // (and mark others fixed), so running them one after the other is
-        // what keeps them free of deadlocks and lost updates.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('palisade.record_scan.' || current_schema()))")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        // One recording at a time per schema (see lock_findings).
+        lock_findings(&mut tx).await?;
         upsert_scan(&mut tx, scan, scan.status).await?;
         let mut outcome = RecordOutcome::default();
+        let mut moved = Vec::new();
         for (id, (finding, locations)) in &grouped {
-            let (is_new, state) = record_finding(&mut tx, scan, finding, locations).await?;
+            let (is_new, state, moved_elsewhere) = record_finding(&mut tx, scan, finding, locations).await?;
             if is_new {
                 outcome.new.push(*id);
+            }
+            if moved_elsewhere {
+                moved.push(id.to_hex());
             }
             outcome.states.push((*id, state));
         }
@@ -776,6 +910,13 @@ impl Store for PostgresStore {
                     *state = TriageState::Fixed;
                 }
             }
+        }
+        if !grouped.is_empty() || !complete.is_empty() {
+            // Locations changed only in the scan's target; findings marked
+            // fixed have no present location left anywhere.
+            let mut targets = present_targets(&mut tx, &moved).await?;
+            targets.insert(scan.target.clone());
+            recount_targets(&mut tx, &targets).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(outcome)
@@ -822,26 +963,13 @@ impl Store for PostgresStore {
             finding_cols!(),
             " FROM findings f WHERE 1 = 1"
         ));
-        if !filter.states.is_empty() {
-            push_in(&mut q, "f.state", filter.states.iter().map(|s| s.as_str()));
-        }
-        if !filter.kinds.is_empty() {
-            push_in(&mut q, "f.kind", filter.kinds.iter().map(|k| k.as_str()));
-        }
-        if let Some(min) = filter.min_severity {
-            q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));
-        }
-        if let Some(rule) = &filter.rule_id {
-            q.push(" AND f.rule_id = ").push_bind(rule.as_str().to_owned());
-        }
-        if let Some(target) = &filter.target {
-            q.push(" AND EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.target = ")
-                .push_bind(target.clone())
-                .push(")");
-        }
-        q.push(" ORDER BY f.severity_rank DESC, f.last_seen_at DESC, f.id");
+        push_finding_filter(&mut q, filter);
+        q.push(finding_order_sql(filter.sort, filter.descending));
         if let Some(limit) = filter.limit {
             q.push(" LIMIT ").push_bind(i64::from(limit));
+        }
+        if filter.offset > 0 {
+            q.push(" OFFSET ").push_bind(i64::from(filter.offset));
         }
         // One snapshot for the findings and their locations.
         let mut tx = self
@@ -851,14 +979,22 @@ impl Store for PostgresStore {
             .map_err(db_err)?;
         let rows = q.build().fetch_all(&mut *tx).await.map_err(db_err)?;
         let mut found = rows.iter().map(finding_from_row).collect::<Result<Vec<_>>>()?;
-        attach_locations(&mut tx, &mut found).await?;
+        attach_locations(&mut tx, &mut found, filter.connectors.as_ref()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(found)
+    }
+
+    async fn count_findings(&self, filter: &FindingFilter) -> Result<u64> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT count(*) AS n FROM findings f WHERE 1 = 1");
+        push_finding_filter(&mut q, filter);
+        let row = q.build().fetch_one(&self.pool).await.map_err(db_err)?;
+        get_u64(&row, "n")
     }
 
     async fn triage(&self, id: FindingId, triage: &Triage) -> Result<StoredFinding> {
         let hex = id.to_hex();
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        lock_findings(&mut tx).await?;
         let updated = sqlx::query(
             "UPDATE findings SET state = $2, state_comment = $3, state_updated_at = $4 WHERE id = $1 RETURNING id",
         )
@@ -880,9 +1016,58 @@ impl Store for PostgresStore {
             triage.at.millis(),
         )
         .await?;
+        let targets = present_targets(&mut tx, std::slice::from_ref(&hex)).await?;
+        recount_targets(&mut tx, &targets).await?;
         let finding = fetch_finding(&mut tx, id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(finding)
+    }
+
+    async fn triage_many(&self, ids: &[FindingId], triage: &Triage) -> Result<u64> {
+        let ids = triage_batch(ids)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let hex: Vec<String> = ids.iter().map(FindingId::to_hex).collect();
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        lock_findings(&mut tx).await?;
+        let known = sqlx::query("SELECT id FROM findings WHERE id = ANY($1)")
+            .bind(&hex)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| get::<String>(row, "id"))
+            .collect::<Result<BTreeSet<_>>>()?;
+        // Dropping the transaction rolls it back: nothing was written yet anyway.
+        if let Some(missing) = ids.iter().find(|id| !known.contains(&id.to_hex())) {
+            return Err(StoreError::NotFound(format!("finding {missing}")));
+        }
+        sqlx::query(
+            "UPDATE findings SET state = $2, state_comment = $3, state_updated_at = $4 WHERE id = ANY($1)",
+        )
+        .bind(&hex)
+        .bind(triage.state.as_str())
+        .bind(triage.comment.as_deref())
+        .bind(triage.at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO triage_events (finding_id, state, comment, at) \
+             SELECT t.id, $2, $3, $4 FROM unnest($1::text[]) WITH ORDINALITY AS t (id, n) ORDER BY t.n",
+        )
+        .bind(&hex)
+        .bind(triage.state.as_str())
+        .bind(triage.comment.as_deref())
+        .bind(triage.at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let targets = present_targets(&mut tx, &hex).await?;
+        recount_targets(&mut tx, &targets).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(hex.len() as u64)
     }
 
     async fn triage_history(&self, id: FindingId) -> Result<Vec<Triage>> {

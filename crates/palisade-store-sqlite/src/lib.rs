@@ -19,6 +19,7 @@ mod advisories;
 mod inventory;
 mod jobs;
 mod managed;
+mod overview;
 mod posture;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,14 +36,15 @@ use palisade_domain::{
 use palisade_store::rows::StoredRow;
 use palisade_store::{
     ConnectorId, ConnectorRecord, DiscoveryOutcome, DiscoveryRun, DiscoveryRunId, DiscoveryRunSummary,
-    FindingFilter, ListingOutcome, RecordOutcome, ResourceFilter, Result, Store, StoreError, StoredFinding,
-    StoredLocation, StoredResource, Triage,
+    FindingFilter, ListingOutcome, RECOUNT_DELETE_SQL, RECOUNT_INSERT_SQL, RecordOutcome, ResourceFilter,
+    Result, Store, StoreError, StoredFinding, StoredLocation, StoredResource, Triage, contains_pattern,
+    finding_order_sql, triage_batch,
 };
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqliteConnection};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -263,6 +265,118 @@ where
     q.push(")");
 }
 
+/// Appends a condition keeping `column` (a scan target) to the managed
+/// repositories of `connectors`: nothing for `None`, no row for an empty set.
+fn push_scope(q: &mut QueryBuilder<Sqlite>, column: &str, connectors: Option<&BTreeSet<ConnectorId>>) {
+    match connectors {
+        None => {}
+        Some(c) if c.is_empty() => {
+            q.push(" AND 1 = 0");
+        }
+        Some(c) => {
+            q.push(format_args!(
+                " AND {column} IN (SELECT target FROM managed_repos WHERE 1 = 1"
+            ));
+            push_in(q, "connector_id", c.iter().map(|c| c.as_str().to_owned()));
+            q.push(")");
+        }
+    }
+}
+
+/// Appends `{column} LIKE pattern`: true when the column contains `search`,
+/// ignoring ASCII case as `SQLite`'s `LIKE` does (wildcards escaped).
+fn push_contains(q: &mut QueryBuilder<Sqlite>, column: &str, search: &str) {
+    q.push(format_args!("{column} LIKE "))
+        .push_bind(contains_pattern(search))
+        .push(" ESCAPE '\\'");
+}
+
+/// A list as one JSON array, for `json_each`.
+fn json_list<T: serde::Serialize>(values: &T) -> Result<String> {
+    serde_json::to_string(values).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+/// Rewrites `target_finding_counts` of `targets` from their present
+/// locations; in the transaction of the change that moved them.
+async fn recount_targets(conn: &mut SqliteConnection, targets: &BTreeSet<String>) -> Result<()> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let targets = json_list(targets)?;
+    let set = "SELECT value FROM json_each($1)";
+    for sql in [RECOUNT_DELETE_SQL, RECOUNT_INSERT_SQL] {
+        sqlx::query(AssertSqlSafe(sql.replace("{targets}", set)))
+            .bind(&targets)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The targets where findings `ids` (hex) have a present location: those
+/// whose counts a change of the findings' state or severity moves.
+async fn present_targets(conn: &mut SqliteConnection, ids: &[String]) -> Result<BTreeSet<String>> {
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let rows = sqlx::query(
+        "SELECT DISTINCT target FROM locations \
+         WHERE finding_id IN (SELECT value FROM json_each($1)) AND gone_at IS NULL",
+    )
+    .bind(json_list(&ids)?)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(|row| get(row, "target")).collect()
+}
+
+/// Appends the conditions of `filter` on `findings f`.
+fn push_finding_filter(q: &mut QueryBuilder<Sqlite>, filter: &FindingFilter) {
+    if !filter.ids.is_empty() {
+        push_in(q, "f.id", filter.ids.iter().map(FindingId::to_hex));
+    }
+    if !filter.states.is_empty() {
+        push_in(q, "f.state", filter.states.iter().map(|s| s.as_str()));
+    }
+    if !filter.kinds.is_empty() {
+        push_in(q, "f.kind", filter.kinds.iter().map(|k| k.as_str()));
+    }
+    if let Some(min) = filter.min_severity {
+        q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));
+    }
+    if !filter.severities.is_empty() {
+        push_in(q, "f.severity", filter.severities.iter().map(|s| s.as_str()));
+    }
+    if let Some(rule) = &filter.rule_id {
+        q.push(" AND f.rule_id = ").push_bind(rule.as_str().to_owned());
+    }
+    if let Some(target) = &filter.target {
+        q.push(" AND EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.target = ")
+            .push_bind(target.clone())
+            .push(")");
+    }
+    // `+l.target`: look locations up by finding and test their target
+    // against the scope, never the other way round (a finding times
+    // thousands of targets).
+    let scope = filter.connectors.as_ref();
+    if scope.is_some() {
+        q.push(" AND EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id");
+        push_scope(q, "+l.target", scope);
+        q.push(")");
+    }
+    if let Some(search) = &filter.search {
+        q.push(" AND (");
+        push_contains(q, "f.rule_id", search);
+        q.push(" OR ");
+        push_contains(q, "f.rule_name", search);
+        q.push(" OR EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND ");
+        push_contains(q, "l.path", search);
+        push_scope(q, "+l.target", scope);
+        q.push("))");
+    }
+}
+
 /// The current time, for writes whose trait method takes none.
 fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()
@@ -401,23 +515,26 @@ fn location_from_row(row: &SqliteRow) -> Result<(String, StoredLocation)> {
     Ok((get(row, "finding_id")?, location))
 }
 
-/// Fills in the locations of `findings` with one query.
-async fn attach_locations(conn: &mut SqliteConnection, findings: &mut [StoredFinding]) -> Result<()> {
+/// Fills in the locations of `findings` with one query: only those in
+/// managed repositories of `scope` when there is one.
+async fn attach_locations(
+    conn: &mut SqliteConnection,
+    findings: &mut [StoredFinding],
+    scope: Option<&BTreeSet<ConnectorId>>,
+) -> Result<()> {
     if findings.is_empty() {
         return Ok(());
     }
     let ids: Vec<String> = findings.iter().map(|f| f.id.to_hex()).collect();
-    let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Other(e.to_string()))?;
-    let rows = sqlx::query(concat!(
+    let mut q = QueryBuilder::<Sqlite>::new(concat!(
         "SELECT ",
         location_cols!(),
-        " FROM locations WHERE finding_id IN (SELECT value FROM json_each($1)) \
-         ORDER BY last_seen_at DESC, target, path, line, \"column\", blob_id, commit_id"
-    ))
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db_err)?;
+        " FROM locations WHERE finding_id IN (SELECT value FROM json_each("
+    ));
+    q.push_bind(json_list(&ids)?).push("))");
+    push_scope(&mut q, "+target", scope);
+    q.push(" ORDER BY last_seen_at DESC, target, path, line, \"column\", blob_id, commit_id");
+    let rows = q.build().fetch_all(&mut *conn).await.map_err(db_err)?;
     let mut by_id: BTreeMap<String, Vec<StoredLocation>> = BTreeMap::new();
     for row in &rows {
         let (id, location) = location_from_row(row)?;
@@ -441,7 +558,7 @@ async fn fetch_finding(conn: &mut SqliteConnection, id: FindingId) -> Result<Sto
     .map_err(db_err)?
     .ok_or_else(|| StoreError::NotFound(format!("finding {id}")))?;
     let mut found = [finding_from_row(&row)?];
-    attach_locations(conn, &mut found).await?;
+    attach_locations(conn, &mut found, None).await?;
     let [finding] = found;
     Ok(finding)
 }
@@ -515,13 +632,14 @@ async fn add_event(
 }
 
 /// Records one finding of a scan (its row and its locations) and returns
-/// whether it is new and its state afterwards.
+/// whether it is new, its state afterwards, and whether its state or
+/// severity changed (which moves the counts of its other targets too).
 async fn record_finding(
     conn: &mut SqliteConnection,
     scan: &ScanSummary,
     finding: &Finding,
     locations: &[&Location],
-) -> Result<(bool, TriageState)> {
+) -> Result<(bool, TriageState, bool)> {
     let id = finding.id.to_hex();
     let seen_at = scan.started_at.millis();
     let event_at = scan.finished_at.unwrap_or(scan.started_at).millis();
@@ -549,7 +667,14 @@ async fn record_finding(
     .map_err(db_err)?;
     let is_new = inserted.is_some();
     let mut state = TriageState::Open;
+    let mut moved = false;
     if !is_new {
+        let before = sqlx::query("SELECT severity FROM findings WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        moved = get::<String>(&before, "severity")? != finding.severity.as_str();
         // The rule's metadata follows the latest recorded scan; sightings
         // only ever widen, so recording an older scan late loses nothing.
         let row = sqlx::query(
@@ -590,6 +715,7 @@ async fn record_finding(
             .map_err(db_err)?;
             add_event(conn, &id, TriageState::Open, Some(&comment), event_at).await?;
             state = TriageState::Open;
+            moved = true;
         }
     }
     for location in locations {
@@ -623,7 +749,7 @@ async fn record_finding(
         .await
         .map_err(db_err)?;
     }
-    Ok((is_new, state))
+    Ok((is_new, state, moved))
 }
 
 /// A finding's details as stored (JSON), `None` for secrets.
@@ -752,10 +878,14 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
         upsert_scan(&mut tx, scan, scan.status).await?;
         let mut outcome = RecordOutcome::default();
+        let mut moved = Vec::new();
         for (id, (finding, locations)) in &grouped {
-            let (is_new, state) = record_finding(&mut tx, scan, finding, locations).await?;
+            let (is_new, state, moved_elsewhere) = record_finding(&mut tx, scan, finding, locations).await?;
             if is_new {
                 outcome.new.push(*id);
+            }
+            if moved_elsewhere {
+                moved.push(id.to_hex());
             }
             outcome.states.push((*id, state));
         }
@@ -767,6 +897,13 @@ impl Store for SqliteStore {
                     *state = TriageState::Fixed;
                 }
             }
+        }
+        if !grouped.is_empty() || !complete.is_empty() {
+            // Locations changed only in the scan's target; findings marked
+            // fixed have no present location left anywhere.
+            let mut targets = present_targets(&mut tx, &moved).await?;
+            targets.insert(scan.target.clone());
+            recount_targets(&mut tx, &targets).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(outcome)
@@ -809,34 +946,29 @@ impl Store for SqliteStore {
             finding_cols!(),
             " FROM findings f WHERE 1 = 1"
         ));
-        if !filter.states.is_empty() {
-            push_in(&mut q, "f.state", filter.states.iter().map(|s| s.as_str()));
-        }
-        if !filter.kinds.is_empty() {
-            push_in(&mut q, "f.kind", filter.kinds.iter().map(|k| k.as_str()));
-        }
-        if let Some(min) = filter.min_severity {
-            q.push(" AND f.severity_rank >= ").push_bind(severity_rank(min));
-        }
-        if let Some(rule) = &filter.rule_id {
-            q.push(" AND f.rule_id = ").push_bind(rule.as_str().to_owned());
-        }
-        if let Some(target) = &filter.target {
-            q.push(" AND EXISTS (SELECT 1 FROM locations l WHERE l.finding_id = f.id AND l.target = ")
-                .push_bind(target.clone())
-                .push(")");
-        }
-        q.push(" ORDER BY f.severity_rank DESC, f.last_seen_at DESC, f.id");
-        if let Some(limit) = filter.limit {
-            q.push(" LIMIT ").push_bind(i64::from(limit));
+        push_finding_filter(&mut q, filter);
+        q.push(finding_order_sql(filter.sort, filter.descending));
+        if filter.limit.is_some() || filter.offset > 0 {
+            // SQLite takes OFFSET only after a LIMIT; -1 is none.
+            q.push(" LIMIT ")
+                .push_bind(filter.limit.map_or(-1, i64::from))
+                .push(" OFFSET ")
+                .push_bind(i64::from(filter.offset));
         }
         // One snapshot for the findings and their locations.
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let rows = q.build().fetch_all(&mut *tx).await.map_err(db_err)?;
         let mut found = rows.iter().map(finding_from_row).collect::<Result<Vec<_>>>()?;
-        attach_locations(&mut tx, &mut found).await?;
+        attach_locations(&mut tx, &mut found, filter.connectors.as_ref()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(found)
+    }
+
+    async fn count_findings(&self, filter: &FindingFilter) -> Result<u64> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) AS n FROM findings f WHERE 1 = 1");
+        push_finding_filter(&mut q, filter);
+        let row = q.build().fetch_one(&self.pool).await.map_err(db_err)?;
+        get_u64(&row, "n")
     }
 
     async fn triage(&self, id: FindingId, triage: &Triage) -> Result<StoredFinding> {
@@ -863,9 +995,59 @@ impl Store for SqliteStore {
             triage.at.millis(),
         )
         .await?;
+        let targets = present_targets(&mut tx, std::slice::from_ref(&hex)).await?;
+        recount_targets(&mut tx, &targets).await?;
         let finding = fetch_finding(&mut tx, id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(finding)
+    }
+
+    async fn triage_many(&self, ids: &[FindingId], triage: &Triage) -> Result<u64> {
+        let ids = triage_batch(ids)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let hex: Vec<String> = ids.iter().map(FindingId::to_hex).collect();
+        let list = json_list(&hex)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+        let known = sqlx::query("SELECT id FROM findings WHERE id IN (SELECT value FROM json_each($1))")
+            .bind(&list)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| get::<String>(row, "id"))
+            .collect::<Result<BTreeSet<_>>>()?;
+        // Dropping the transaction rolls it back: nothing was written yet anyway.
+        if let Some(missing) = ids.iter().find(|id| !known.contains(&id.to_hex())) {
+            return Err(StoreError::NotFound(format!("finding {missing}")));
+        }
+        sqlx::query(
+            "UPDATE findings SET state = $2, state_comment = $3, state_updated_at = $4 \
+             WHERE id IN (SELECT value FROM json_each($1))",
+        )
+        .bind(&list)
+        .bind(triage.state.as_str())
+        .bind(triage.comment.as_deref())
+        .bind(triage.at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO triage_events (finding_id, state, comment, at) \
+             SELECT value, $2, $3, $4 FROM json_each($1) ORDER BY key",
+        )
+        .bind(&list)
+        .bind(triage.state.as_str())
+        .bind(triage.comment.as_deref())
+        .bind(triage.at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let targets = present_targets(&mut tx, &hex).await?;
+        recount_targets(&mut tx, &targets).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(hex.len() as u64)
     }
 
     async fn triage_history(&self, id: FindingId) -> Result<Vec<Triage>> {

@@ -314,6 +314,9 @@ impl PostureStore for SqliteStore {
         );
         if filter.limit > 0 {
             q.push(" LIMIT ").push_bind(i64::from(filter.limit));
+            if filter.offset > 0 {
+                q.push(" OFFSET ").push_bind(i64::from(filter.offset));
+            }
         }
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         q.build()
@@ -494,8 +497,10 @@ impl PostureStore for SqliteStore {
 
     async fn exemption_audit(&self, exemption: Option<&str>) -> Result<Vec<ExemptionAudit>> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        // Exemption changes are entries of the one audit log.
         sqlx::query(
-            "SELECT * FROM posture_exemption_audit WHERE ($1 IS NULL OR exemption_id = $1) ORDER BY seq",
+            "SELECT * FROM audit_log WHERE action IN ('exemption.create', 'exemption.revoke') \
+             AND ($1 IS NULL OR target = $1) ORDER BY seq",
         )
         .bind(exemption)
         .fetch_all(&mut *conn)
@@ -503,12 +508,24 @@ impl PostureStore for SqliteStore {
         .map_err(db_err)?
         .iter()
         .map(|row| {
+            let details: serde_json::Value = serde_json::from_str(&get::<String>(row, "details")?)
+                .map_err(|e| corrupt("audit details", e))?;
+            let action: String = get(row, "action")?;
             Ok(ExemptionAudit {
-                exemption: get(row, "exemption_id")?,
-                action: get(row, "action")?,
+                exemption: get(row, "target")?,
+                action: if action == "exemption.create" {
+                    "created"
+                } else {
+                    "revoked"
+                }
+                .to_owned(),
                 actor: get(row, "actor")?,
                 at: get_ts(row, "at")?,
-                reason: get(row, "reason")?,
+                reason: details
+                    .get("reason")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             })
         })
         .collect()
@@ -543,6 +560,7 @@ async fn open_findings(
     Ok(out)
 }
 
+/// Records an exemption change in the audit log, in the change's transaction.
 async fn audit(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     id: &str,
@@ -552,13 +570,13 @@ async fn audit(
     reason: &str,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO posture_exemption_audit (exemption_id, action, actor, at, reason) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit_log (at, actor, action, target, source, details) VALUES ($1, $2, $3, $4, NULL, $5)",
     )
-    .bind(id)
-    .bind(action)
-    .bind(actor)
     .bind(at.millis())
-    .bind(reason)
+    .bind(actor)
+    .bind(if action == "created" { "exemption.create" } else { "exemption.revoke" })
+    .bind(id)
+    .bind(serde_json::json!({ "reason": reason }).to_string())
     .execute(&mut **tx)
     .await
     .map_err(db_err)?;

@@ -19,7 +19,7 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UserRecord {
     /// UUIDv7.
     pub id: String,
@@ -45,7 +45,7 @@ pub struct NewApiToken {
     pub expires_at: Option<Timestamp>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiTokenRecord {
     pub id: String,
     pub user_id: String,
@@ -65,6 +65,32 @@ impl ApiTokenRecord {
     }
 }
 
+/// A console sign-in to store: the digest of the cookie's secret, never the secret.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// SHA-256 of the session cookie's secret.
+    pub id_hash: [u8; 32],
+    pub user_id: String,
+    /// Absolute end, however active the session is.
+    pub expires_at: Timestamp,
+    /// The client address it was opened from.
+    pub source: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A console session as stored.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionRecord {
+    #[serde(skip)]
+    pub id_hash: [u8; 32],
+    pub user_id: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub source: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// One change, as the audit log keeps it.
 #[derive(Clone, Debug)]
 pub struct NewAuditEntry {
@@ -81,7 +107,7 @@ pub struct NewAuditEntry {
     pub details: serde_json::Value,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: Timestamp,
@@ -120,6 +146,7 @@ pub trait AccessStore: Send + Sync {
 
     async fn list_users(&self) -> Result<Vec<UserRecord>>;
 
+    /// Sets a password and ends the user's sessions; audited.
     async fn set_password(
         &self,
         user_id: &str,
@@ -137,7 +164,8 @@ pub trait AccessStore: Send + Sync {
         at: Timestamp,
     ) -> Result<UserRecord>;
 
-    /// Disables a user and revokes their tokens, in one transaction; audited.
+    /// Disables a user, revokes their tokens and ends their sessions, in one
+    /// transaction; audited.
     async fn disable_user(&self, user_id: &str, actor: &str, at: Timestamp) -> Result<UserRecord>;
 
     /// Stores a token; audited (without its secret).
@@ -161,6 +189,24 @@ pub trait AccessStore: Send + Sync {
     async fn touch_api_token(&self, id: &str, at: Timestamp) -> Result<()>;
 
     async fn append_audit(&self, entry: &NewAuditEntry) -> Result<()>;
+
+    /// Opens a console session for an enabled user; audited as
+    /// `session.create` with its source.
+    async fn create_session(&self, session: &NewSession, at: Timestamp) -> Result<SessionRecord>;
+
+    /// A session by the digest of its cookie secret (expired ones too: the
+    /// caller decides).
+    async fn session(&self, id_hash: &[u8; 32]) -> Result<SessionRecord>;
+
+    /// Records activity (at most one write per session per minute is enough).
+    async fn touch_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<()>;
+
+    /// Signs a session out; audited as `session.end`. An unknown session is
+    /// not an error (signing out twice is fine).
+    async fn end_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<()>;
+
+    /// Deletes sessions whose absolute end is before `before`.
+    async fn prune_sessions(&self, before: Timestamp) -> Result<u64>;
 
     async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 }

@@ -16,7 +16,8 @@ use crate::{Result, StoreError};
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $t:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[schema(value_type = String)]
         #[serde(transparent)]
         pub struct $t(String);
 
@@ -206,7 +207,7 @@ pub struct ResourceFilter {
 }
 
 /// A resource of the inventory.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredResource {
     pub key: ResourceKey,
     pub kind: ResourceKind,
@@ -215,6 +216,8 @@ pub struct StoredResource {
     pub scope: String,
     pub name: String,
     pub project_id: Option<String>,
+    /// The resource as discovered; its fields depend on `kind`.
+    #[schema(value_type = Object)]
     pub resource: Resource,
     pub first_seen_at: Timestamp,
     pub last_seen_at: Timestamp,

@@ -19,15 +19,18 @@
 //!   the same listing again changes nothing but `last_seen_at`, which is how a
 //!   resumed discovery stays exact. Resources are never deleted by discovery,
 //!   only marked removed (and restored when seen again).
+//! - `target_finding_counts` (what [`OverviewStore`] reads) is rewritten for
+//!   every target whose findings or locations a write changes, in that
+//!   write's transaction: it always equals counting the present locations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use palisade_domain::{
     Confidence, ConnectorConfig, Finding, FindingDetails, FindingId, FindingKind, Location, OrgName,
     Resource, ResourceKind, RuleId, ScanSummary, Scope, SecretHash, Severity, Timestamp, TriageState,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 // `uuid_id!` (connector.rs) also makes the id of a job.
 mod access;
@@ -36,12 +39,14 @@ mod advisories;
 mod connector;
 mod jobs;
 mod managed;
+mod overview;
 mod posture;
 #[doc(hidden)]
 pub mod rows;
 
 pub use access::{
-    AccessStore, ApiTokenRecord, AuditEntry, AuditFilter, NewApiToken, NewAuditEntry, NewUser, UserRecord,
+    AccessStore, ApiTokenRecord, AuditEntry, AuditFilter, NewApiToken, NewAuditEntry, NewSession, NewUser,
+    SessionRecord, UserRecord,
 };
 pub use advisories::{AdvisoryRow, AdvisoryStats, AdvisoryStore, ImportCounts};
 pub use connector::{
@@ -58,6 +63,13 @@ pub use jobs::{
 pub use managed::{
     HookSubscription, LogLine, ManagedRepo, ManagedRepoFilter, ManagedStore, PrState, PrThread, ScanStats,
     ScannedUpTo, check_log_lines, repo_not_found, scan_not_found, scan_outcome,
+};
+pub use overview::{
+    Coverage, CoverageStatus, DayCounts, FindingOverview, GROUP_COLS, INVENTORY_COLS, MAX_INVENTORY_PAGE,
+    MAX_TRIAGE_BATCH, OPEN_BY_TARGET_SQL, OverviewFilter, OverviewStore, PR_ANNOTATIONS_SQL,
+    RECOUNT_DELETE_SQL, RECOUNT_INSERT_SQL, RepoGroupRow, RepoInventoryFilter, RepoInventoryPage,
+    RepoInventoryRow, RepoSort, SNAPSHOT_INSERT_SQL, SeverityCounts, contains_pattern, coverage_sql,
+    inventory_order_sql, trend_days, triage_batch, utc_day,
 };
 pub use posture::{
     Exemption, ExemptionAudit, NewExemption, PostureChanges, PostureEvaluation, PostureFilter, PosturePlan,
@@ -93,7 +105,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// A finding as the store knows it: what scans saw plus the triage on it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StoredFinding {
     pub id: FindingId,
     pub rule_id: RuleId,
@@ -117,7 +129,7 @@ pub struct StoredFinding {
     pub locations: Vec<StoredLocation>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StoredLocation {
     /// The scan target the location belongs to.
     pub target: String,
@@ -140,15 +152,87 @@ pub struct RecordOutcome {
     pub fixed: Vec<FindingId>,
 }
 
-/// Filter for [`Store::list_findings`]. Empty fields match everything.
-#[derive(Clone, Debug, Default)]
+/// Filter for [`Store::list_findings`] and [`Store::count_findings`].
+/// Empty fields match everything.
+#[derive(Clone, Debug)]
 pub struct FindingFilter {
+    /// These findings only (any of); empty: no restriction. With
+    /// `connectors`, how a caller reads one finding it may see.
+    pub ids: Vec<FindingId>,
     pub states: Vec<TriageState>,
     pub kinds: Vec<FindingKind>,
     pub min_severity: Option<Severity>,
+    /// Severities (any of), on top of `min_severity`.
+    pub severities: Vec<Severity>,
     pub rule_id: Option<RuleId>,
     pub target: Option<String>,
+    /// `None`: every finding; `Some(set)`: only findings with a location
+    /// (present or gone) in a managed repository of these connectors, with
+    /// only those locations attached, so a reader of some connectors never
+    /// sees where else a finding is; `Some(empty)`: nothing.
+    pub connectors: Option<BTreeSet<ConnectorId>>,
+    /// Part of the rule id, the rule name or a location's path (in scope),
+    /// ignoring case (only ASCII case on `SQLite`); `%`, `_` and `\` match
+    /// themselves.
+    pub search: Option<String>,
+    pub sort: FindingSort,
+    /// Highest, newest or last first (the default); `false` is the exact
+    /// reverse.
+    pub descending: bool,
+    /// Findings skipped (in `sort` order) before the first returned.
+    pub offset: u32,
     pub limit: Option<u32>,
+}
+
+impl Default for FindingFilter {
+    /// Everything, highest severity first (then last seen, newest first).
+    fn default() -> Self {
+        Self {
+            ids: Vec::new(),
+            states: Vec::new(),
+            kinds: Vec::new(),
+            min_severity: None,
+            severities: Vec::new(),
+            rule_id: None,
+            target: None,
+            connectors: None,
+            search: None,
+            sort: FindingSort::default(),
+            descending: true,
+            offset: 0,
+            limit: None,
+        }
+    }
+}
+
+/// Order of [`Store::list_findings`]; every order ends with the finding id,
+/// so pages never overlap, and each has an index that serves it both ways.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingSort {
+    /// Severity, then last seen.
+    #[default]
+    Severity,
+    LastSeen,
+    FirstSeen,
+    /// Rule id.
+    Rule,
+}
+
+/// ` ORDER BY ...` of findings (`findings f`) for `sort`: `descending` is
+/// the exact reverse of ascending, so one index serves both.
+#[doc(hidden)]
+pub fn finding_order_sql(sort: FindingSort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (FindingSort::Severity, true) => " ORDER BY f.severity_rank DESC, f.last_seen_at DESC, f.id",
+        (FindingSort::Severity, false) => " ORDER BY f.severity_rank, f.last_seen_at, f.id DESC",
+        (FindingSort::LastSeen, true) => " ORDER BY f.last_seen_at DESC, f.id DESC",
+        (FindingSort::LastSeen, false) => " ORDER BY f.last_seen_at, f.id",
+        (FindingSort::FirstSeen, true) => " ORDER BY f.first_seen_at DESC, f.id DESC",
+        (FindingSort::FirstSeen, false) => " ORDER BY f.first_seen_at, f.id",
+        (FindingSort::Rule, true) => " ORDER BY f.rule_id DESC, f.id DESC",
+        (FindingSort::Rule, false) => " ORDER BY f.rule_id, f.id",
+    }
 }
 
 /// A change of triage state.
@@ -162,7 +246,9 @@ pub struct Triage {
 #[async_trait]
 /// Everything palisade keeps. The job queue ([`JobQueue`]) and managed-scan
 /// state ([`ManagedStore`]) are part of every store.
-pub trait Store: JobQueue + ManagedStore + AdvisoryStore + PostureStore + AccessStore + Send + Sync {
+pub trait Store:
+    JobQueue + ManagedStore + AdvisoryStore + PostureStore + AccessStore + OverviewStore + Send + Sync
+{
     /// Which backend this is, for messages (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
@@ -198,11 +284,23 @@ pub trait Store: JobQueue + ManagedStore + AdvisoryStore + PostureStore + Access
 
     async fn get_finding(&self, id: FindingId) -> Result<StoredFinding>;
 
-    /// Ordered by severity (highest first), then last seen (newest first).
+    /// In the filter's order (by default severity, highest first, then last
+    /// seen, newest first), `offset` skipped, at most `limit`; the findings
+    /// and their locations read in one snapshot.
     async fn list_findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>>;
+
+    /// How many findings the filter matches, `limit` and `offset` aside.
+    async fn count_findings(&self, filter: &FindingFilter) -> Result<u64>;
 
     /// Sets the triage state of a finding and keeps a history entry.
     async fn triage(&self, id: FindingId, triage: &Triage) -> Result<StoredFinding>;
+
+    /// Sets the triage state of findings in one transaction, all or nothing:
+    /// an unknown id is [`StoreError::NotFound`] naming it and changes
+    /// nothing. Each finding gets a history entry. More than
+    /// [`MAX_TRIAGE_BATCH`] ids is a [`StoreError::Conflict`]. Returns how
+    /// many findings were set (repeated ids count once).
+    async fn triage_many(&self, ids: &[FindingId], triage: &Triage) -> Result<u64>;
 
     /// Triage history of a finding, oldest first.
     async fn triage_history(&self, id: FindingId) -> Result<Vec<Triage>>;

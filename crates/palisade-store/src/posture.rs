@@ -27,7 +27,7 @@ pub struct PostureEvaluation {
 }
 
 /// A check's verdict on a resource, as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PostureResultRow {
     pub check_id: String,
     pub severity: Severity,
@@ -48,7 +48,7 @@ impl PostureResultRow {
 }
 
 /// A recorded result with its timeline.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StoredPostureResult {
     #[serde(flatten)]
     pub row: PostureResultRow,
@@ -122,6 +122,8 @@ pub struct PostureFilter {
     pub resource: Option<ResourceKey>,
     /// At most this many (0: no limit).
     pub limit: u32,
+    /// Results skipped first, in the listing order (with a `limit` only).
+    pub offset: u32,
 }
 
 /// An exemption to create.
@@ -137,7 +139,7 @@ pub struct NewExemption {
 
 /// An exemption: a check's failures on a resource or scope accepted, with
 /// a reason, by someone, until a date.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Exemption {
     /// UUIDv7.
     pub id: String,

@@ -8,14 +8,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::str::FromStr;
 
-use palisade_domain::{ArchiveReason, ManagedState, OrgName, ScanSettings, ScanStatus, Timestamp};
+use palisade_domain::{
+    ArchiveReason, FindingKind, ManagedState, OrgName, ScanSettings, ScanStatus, Severity, Timestamp,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    AfterFailure, ConnectorId, DueJob, HookSubscription, Job, JobId, JobState, LogLine, ManagedRepo, PrState,
-    Result, ScanStats, StoreError,
+    AfterFailure, ConnectorId, Coverage, CoverageStatus, DayCounts, DueJob, FindingOverview,
+    HookSubscription, Job, JobId, JobState, LogLine, ManagedRepo, PrState, RepoGroupRow, RepoInventoryRow,
+    Result, ScanStats, SeverityCounts, StoreError,
 };
 
 /// One row a backend read, column by column.
@@ -63,6 +67,15 @@ pub trait StoredRow {
     fn opt_ts(&self, col: &str) -> Result<Option<Timestamp>> {
         self.opt_int(col).map(|v| v.map(Timestamp::from_millis))
     }
+}
+
+/// A text column holding a name `FromStr` parses.
+fn parsed<R: StoredRow, T: FromStr>(row: &R, col: &str, what: &str) -> Result<T>
+where
+    T::Err: fmt::Display,
+{
+    let name = row.text(col)?;
+    name.parse().map_err(|e: T::Err| row.corrupt(what, &e))
 }
 
 /// A text column holding one of the names `parse` knows.
@@ -331,5 +344,125 @@ pub fn scan_stats<R: StoredRow>(
                 ))
             })
             .collect::<Result<_>>()?,
+    })
+}
+
+// ---- overview ----
+
+/// The columns `critical, high, medium, low, info, total`.
+pub fn severity_counts(row: &impl StoredRow) -> Result<SeverityCounts> {
+    Ok(SeverityCounts {
+        critical: row.u64("critical")?,
+        high: row.u64("high")?,
+        medium: row.u64("medium")?,
+        low: row.u64("low")?,
+        info: row.u64("info")?,
+        total: row.u64("total")?,
+    })
+}
+
+/// Rows of `kind, severity, n` (open findings per kind and severity) and the
+/// number of repositories with any.
+pub fn finding_overview<R: StoredRow>(
+    rows: impl IntoIterator<Item = R>,
+    repos_with_open: u64,
+) -> Result<FindingOverview> {
+    let mut overview = FindingOverview {
+        by_kind: FindingKind::ALL
+            .into_iter()
+            .map(|k| (k, SeverityCounts::default()))
+            .collect(),
+        total: SeverityCounts::default(),
+        repos_with_open,
+    };
+    for row in rows {
+        let kind: FindingKind = parsed(&row, "kind", "finding kind")?;
+        let severity: Severity = parsed(&row, "severity", "severity")?;
+        let n = row.u64("n")?;
+        overview.by_kind.entry(kind).or_default().add(severity, n);
+        overview.total.add(severity, n);
+    }
+    Ok(overview)
+}
+
+/// Rows of `day, severity, n` (`severity` NULL for a day whose snapshot
+/// counted nothing in scope), in day order.
+pub fn day_counts<R: StoredRow>(rows: impl IntoIterator<Item = R>) -> Result<Vec<DayCounts>> {
+    let mut days: Vec<DayCounts> = Vec::new();
+    for row in rows {
+        let day = row.text("day")?;
+        if days.last().is_none_or(|d| d.day != day) {
+            days.push(DayCounts {
+                day,
+                open: SeverityCounts::default(),
+            });
+        }
+        if let Some(severity) = row.opt_text("severity")? {
+            let severity: Severity = severity.parse().map_err(|e| row.corrupt("severity", &e))?;
+            let n = row.u64("n")?;
+            if let Some(d) = days.last_mut() {
+                d.open.add(severity, n);
+            }
+        }
+    }
+    Ok(days)
+}
+
+/// Rows of `coverage, pr_annotations, n` (repositories per coverage status
+/// and `on`/`off`).
+pub fn coverage<R: StoredRow>(rows: impl IntoIterator<Item = R>) -> Result<Coverage> {
+    let mut c = Coverage::default();
+    for row in rows {
+        let status = named(&row, "coverage", "coverage status", CoverageStatus::parse)?;
+        let pr_on = row.text("pr_annotations")? == "on";
+        let n = row.u64("n")?;
+        c.repos += n;
+        match status {
+            CoverageStatus::On => c.on += n,
+            CoverageStatus::Partial => c.partial += n,
+            CoverageStatus::Off => c.off += n,
+            CoverageStatus::NotApplicable => c.not_applicable += n,
+        }
+        if status != CoverageStatus::NotApplicable {
+            if pr_on {
+                c.pr_annotations_on += n;
+            } else {
+                c.pr_annotations_off += n;
+            }
+        }
+    }
+    Ok(c)
+}
+
+/// A row of [`crate::INVENTORY_COLS`] plus `coverage`.
+pub fn repo_inventory_row(row: &impl StoredRow) -> Result<RepoInventoryRow> {
+    let org = row.text("org_name")?;
+    Ok(RepoInventoryRow {
+        org: OrgName::parse(&org).map_err(|e| row.corrupt("organization", &e))?,
+        project: row.text("project")?,
+        name: row.text("name")?,
+        repo_id: row.text("repo_id")?,
+        target: row.text("target")?,
+        connector: row.opt_text("connector_id")?.map(ConnectorId::from_stored),
+        state: named(row, "state", "managed state", ManagedState::parse)?,
+        full_scans: row.flag("full_scans")?,
+        pr_scans: row.flag("pr_scans")?,
+        coverage: named(row, "coverage", "coverage status", CoverageStatus::parse)?,
+        last_scan_at: row.opt_ts("last_scan_at")?,
+        last_success_at: row.opt_ts("last_success_at")?,
+        last_status: opt_named(row, "last_status", "scan status", ScanStatus::parse)?,
+        open: severity_counts(row)?,
+    })
+}
+
+/// A row of [`crate::GROUP_COLS`].
+pub fn repo_group_row(row: &impl StoredRow) -> Result<RepoGroupRow> {
+    let org = row.text("org_name")?;
+    Ok(RepoGroupRow {
+        org: OrgName::parse(&org).map_err(|e| row.corrupt("organization", &e))?,
+        project: row.text("project")?,
+        repos: row.u64("repos")?,
+        repos_with_open: row.u64("repos_with_open")?,
+        open: severity_counts(row)?,
     })
 }

@@ -1,7 +1,8 @@
 //! Reference docs are generated from the code and checked here, so they
 //! cannot drift: `docs/RULES.md` from the built-in secret rules,
 //! `docs/IAC-RULES.md` and `docs/CODE-RULES.md` from the IaC, pipeline and
-//! code rules, `docs/POSTURE-CHECKS.md` from the posture checks, `docs/CLI.md` from the binary's own `--help`. Regenerate with
+//! code rules, `docs/POSTURE-CHECKS.md` from the posture checks, `docs/openapi.json` from the REST API's
+//! annotations, `docs/CLI.md` from the binary's own `--help`. Regenerate with
 //! `PALISADE_UPDATE_DOCS=1 cargo test -p palisade-cli --test cli docs`.
 
 use std::fmt::Write as _;
@@ -297,4 +298,13 @@ fn rules_reference_is_fresh() {
 fn cli_reference_is_fresh() {
     let env = Env::new();
     check_or_update("docs/CLI.md", &cli_markdown(&env));
+}
+
+#[test]
+fn openapi_document_is_fresh() {
+    let mut json = palisade_server::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    json.push('\n');
+    check_or_update("docs/openapi.json", &json);
 }

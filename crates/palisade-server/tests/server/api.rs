@@ -3,92 +3,13 @@
 //! user get the same typed 401; roles scoped to a connector see only that
 //! connector's results; bad queries get a typed 400; nothing answers 5xx.
 
-use palisade_domain::{Grant, Role, RoleScope, Timestamp, Username};
-use palisade_store::{NewApiToken, NewUser};
+use palisade_domain::{Grant, Role, RoleScope};
 use reqwest::StatusCode;
 
+use crate::api_util::{bearer, call, now, post, user_with_token};
 use crate::harness::Ctx;
 
 crate::stories!(api_tokens_roles_and_typed_errors);
-
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    Timestamp::from_millis(i64::try_from(ms).unwrap())
-}
-
-/// A user with `grants` and a token for them; returns the token text.
-async fn user_with_token(ctx: &Ctx, name: &str, grants: &[Grant], expires_in_ms: i64) -> (String, String) {
-    let user = ctx
-        .store
-        .create_user(
-            &NewUser {
-                username: Username::parse(name).unwrap(),
-                display_name: None,
-                password_hash: None,
-            },
-            grants,
-            "test",
-            now(),
-        )
-        .await
-        .unwrap();
-    let (id, token) = palisade_auth::token::generate().unwrap();
-    let created = Timestamp::from_millis(now().millis() - 3_600_000);
-    ctx.store
-        .create_api_token(
-            &NewApiToken {
-                id: id.clone(),
-                user_id: user.id.clone(),
-                name: "test".into(),
-                secret_hash: token.digest(),
-                expires_at: Some(Timestamp::from_millis(now().millis() + expires_in_ms)),
-            },
-            "test",
-            created,
-        )
-        .await
-        .unwrap();
-    (token.expose().to_owned(), user.id)
-}
-
-async fn call(ctx: &Ctx, path: &str, auth: Option<&str>) -> (StatusCode, serde_json::Value) {
-    let mut req = reqwest::Client::new().get(format!("{}{path}", ctx.server_url()));
-    if let Some(a) = auth {
-        req = req.header("authorization", a);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    assert!(!status.is_server_error(), "{path}: {status}");
-    let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
-    (status, body)
-}
-
-async fn post(
-    ctx: &Ctx,
-    path: &str,
-    auth: &str,
-    body: String,
-    content_type: &str,
-) -> (StatusCode, serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{}{path}", ctx.server_url()))
-        .header("authorization", auth)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    assert!(!status.is_server_error(), "{path}: {status}");
-    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
 
 async fn api_tokens_roles_and_typed_errors(ctx: &Ctx) {
     let record = ctx.connect(&["Web/web-api"]).await;

@@ -4,6 +4,13 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod api;
+mod api_connectors;
+mod api_findings;
+mod api_util;
+mod authz_matrix;
+mod browser;
+mod browser_util;
+mod console;
 mod harness;
 mod prscan;
 mod webhooks;

@@ -3,7 +3,8 @@
 
 use palisade_domain::{Grant, Role, RoleScope, Username};
 use palisade_store::{
-    AccessStore, ApiTokenRecord, AuditFilter, NewApiToken, NewAuditEntry, NewUser, StoreError, UserRecord,
+    AccessStore, ApiTokenRecord, AuditFilter, NewApiToken, NewAuditEntry, NewSession, NewUser, StoreError,
+    UserRecord,
 };
 use serde_json::json;
 
@@ -564,4 +565,105 @@ pub async fn serialized_records_carry_no_hash<H: Harness>(h: &H) {
             assert!(!text.contains(needle), "{needle} in {text}");
         }
     }
+}
+
+fn session(user: &UserRecord, secret: u8, expires_minute: i64) -> NewSession {
+    NewSession {
+        id_hash: [secret; 32],
+        user_id: user.id.clone(),
+        expires_at: minutes(expires_minute),
+        source: Some("127.0.0.1".into()),
+        user_agent: Some("test-agent".into()),
+    }
+}
+
+/// Sessions are found by digest, touched, ended (twice is fine) and pruned;
+/// a new password or disabling the user ends them all; sign-ins and
+/// sign-outs are audited with their source; a disabled user gets none.
+pub async fn sessions_open_end_and_die_with_their_user<H: Harness>(h: &H) {
+    let store = &h.open().await;
+    let ann = user(store, "ann", 1).await;
+    let bob = user(store, "bob", 1).await;
+    let s1 = store
+        .create_session(&session(&ann, 1, 600), minutes(2))
+        .await
+        .expect("open session");
+    assert_eq!(s1.user_id, ann.id);
+    assert_eq!(s1.last_seen_at, minutes(2));
+    store
+        .create_session(&session(&ann, 2, 600), minutes(2))
+        .await
+        .expect("second session");
+    store
+        .create_session(&session(&bob, 3, 5), minutes(2))
+        .await
+        .expect("bob's session");
+    store.touch_session(&[1; 32], minutes(4)).await.expect("touch");
+    assert_eq!(
+        store.session(&[1; 32]).await.expect("read").last_seen_at,
+        minutes(4)
+    );
+    assert!(matches!(
+        store.session(&[9; 32]).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    store.end_session(&[1; 32], minutes(5)).await.expect("sign out");
+    store
+        .end_session(&[1; 32], minutes(5))
+        .await
+        .expect("signing out twice is fine");
+    assert!(matches!(
+        store.session(&[1; 32]).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Bob's session ended at minute 5: pruning at 6 removes it only.
+    assert_eq!(store.prune_sessions(minutes(6)).await.expect("prune"), 1);
+    assert!(store.session(&[2; 32]).await.is_ok());
+
+    store
+        .set_password(&ann.id, OTHER_HASH, ADMIN, minutes(7))
+        .await
+        .expect("new password");
+    assert!(matches!(
+        store.session(&[2; 32]).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    store
+        .create_session(&session(&ann, 4, 600), minutes(8))
+        .await
+        .expect("sign in again");
+    store
+        .disable_user(&ann.id, ADMIN, minutes(9))
+        .await
+        .expect("disable");
+    assert!(matches!(
+        store.session(&[4; 32]).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.create_session(&session(&ann, 5, 600), minutes(10)).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let log = store
+        .audit_log(&AuditFilter {
+            action_prefix: Some("session.".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(
+        actions(&log),
+        [
+            "session.create",
+            "session.end",
+            "session.create",
+            "session.create",
+            "session.create"
+        ]
+    );
+    assert!(log.iter().all(|e| e.source.as_deref() == Some("127.0.0.1")));
 }

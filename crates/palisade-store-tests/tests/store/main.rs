@@ -12,6 +12,7 @@ mod harness;
 mod jobs;
 mod kinds;
 mod managed;
+mod overview;
 mod posture;
 mod stories;
 
@@ -97,4 +98,10 @@ story_tests!(
     api_tokens_are_created_revoked_expired_and_touched,
     audit_log_is_filtered_newest_first,
     serialized_records_carry_no_hash,
+    sessions_open_end_and_die_with_their_user,
+    finding_counts_stay_exact_through_scans_and_triage,
+    overview_coverage_inventory_and_trend_by_connector,
+    inventory_search_sort_and_paging,
+    findings_list_scope_search_sort_and_paging,
+    triage_many_with_unknown_id_changes_nothing,
 );

@@ -14,6 +14,7 @@ pub use crate::connectors::*;
 pub use crate::jobs::*;
 pub use crate::kinds::*;
 pub use crate::managed::*;
+pub use crate::overview::*;
 pub use crate::posture::*;
 
 pub async fn round_trip<H: Harness>(h: &H) {
