@@ -741,6 +741,12 @@ def bench_store(bin_: Path, store: Store, estate: Estate, args, checks) -> dict:
                                                    store.execute(RECOUNT)))
     step("analyze", store.analyze)
     res["load_total"] = sum(v for k, v in res["load"].items())
+    if isinstance(store, PostgresStore):
+        res["settings"] = ", ".join(f"{k} {store.scalar(f'SHOW {k}')}" for k in
+                                    ("server_version", "shared_buffers", "work_mem", "jit",
+                                     "max_parallel_workers_per_gather"))
+    else:
+        res["settings"] = f"SQLite {sqlite3.sqlite_version} in Python's sqlite3 (palisade links its own)"
     res["db_size"] = store.size()
     res["tfc_rows"] = int(store.scalar("SELECT count(*) FROM target_finding_counts"))
     log(f"    loaded in {res['load_total']:.0f} s; database {res['db_size']}; "
@@ -927,6 +933,8 @@ def main() -> None:
         for f in estate.files.values():
             f.unlink(missing_ok=True)
         shutil.rmtree(work / "sqlite", ignore_errors=True)
+        for f in work.glob("*/*.tsv"):
+            f.unlink()
 
 
 def report(results: list[dict], args, estate: Estate, gen_s: float) -> None:
@@ -948,6 +956,8 @@ def report(results: list[dict], args, estate: Estate, gen_s: float) -> None:
                "server CPU ms/req", "alone cold ms", "alone warm ms", "KiB", "loadavg"], rows,
               right=set(range(3, 15))))
     by = {(r["store"], x["who"], x["name"]): x for r in results for x in r["rows"]}
+    for r in results:
+        log(f"{r['store']}: {r['settings']}")
     if len(results) == 2:
         log("\nPostgreSQL / SQLite requests/s:")
         for (store, who, name), x in by.items():

@@ -71,7 +71,12 @@ async fn api_tokens_roles_and_typed_errors(ctx: &Ctx) {
         bearer(&unknown),
         bearer(&expired),
         bearer(&disabled),
-        bearer(&format!("{}0", &admin[..admin.len() - 1])),
+        // The right id with a wrong secret (the last digit changed, never kept).
+        bearer(&format!(
+            "{}{}",
+            &admin[..admin.len() - 1],
+            if admin.ends_with('0') { '1' } else { '0' }
+        )),
     ] {
         let (status, body) = call(ctx, "/api/v1/me", Some(&auth)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{auth}: {body}");
