@@ -11,6 +11,7 @@
 #[allow(unused_qualifications)]
 mod api;
 mod console;
+mod scope;
 
 pub use api::openapi;
 

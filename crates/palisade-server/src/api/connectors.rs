@@ -388,41 +388,26 @@ fn orgs(body: OrgsBody) -> Result<OrgSelection, ApiError> {
     })
 }
 
-fn trimmed(url: &str) -> String {
-    url.trim().trim_end_matches('/').to_owned()
-}
-
 /// The deployment a body asks for; cloud URLs not given come from `old`
 /// (a cloud deployment) or the public cloud.
 fn deployment(body: DeploymentBody, old: Option<&Deployment>) -> Deployment {
     match body {
-        DeploymentBody::Server { server_url } => Deployment::Server {
-            server_url: trimmed(&server_url),
-        },
+        DeploymentBody::Server { server_url } => {
+            Deployment::with_urls(None, Some(&server_url), None, None, None)
+        }
+        // A cloud body never keeps a Server deployment: unnamed URLs come
+        // from the old cloud ones, else the public cloud.
         DeploymentBody::Cloud {
             api_url,
             profile_url,
             login_url,
-        } => {
-            let (api, profile, login) = match old {
-                Some(Deployment::Cloud {
-                    api_url,
-                    profile_url,
-                    login_url,
-                }) => (api_url.clone(), profile_url.clone(), login_url.clone()),
-                _ => (
-                    Deployment::CLOUD_API_URL.to_owned(),
-                    Deployment::CLOUD_PROFILE_URL.to_owned(),
-                    Deployment::CLOUD_LOGIN_URL.to_owned(),
-                ),
-            };
-            let pick = |new: Option<String>, old: String| new.map_or(old, |u| trimmed(&u));
-            Deployment::Cloud {
-                api_url: pick(api_url, api),
-                profile_url: pick(profile_url, profile),
-                login_url: pick(login_url, login),
-            }
-        }
+        } => Deployment::with_urls(
+            old.filter(|d| matches!(d, Deployment::Cloud { .. })),
+            None,
+            api_url.as_deref(),
+            profile_url.as_deref(),
+            login_url.as_deref(),
+        ),
     }
 }
 

@@ -22,7 +22,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use palisade_auth::{Action, Reach};
+use palisade_auth::Action;
 use palisade_domain::{Grant, Timestamp, Username};
 use palisade_store::{ConnectorId, StoreError};
 use serde::Serialize;
@@ -201,12 +201,7 @@ impl Caller {
         &self,
         action: Action,
     ) -> Result<Option<std::collections::BTreeSet<ConnectorId>>, ApiError> {
-        match palisade_auth::reach(&self.grants, action) {
-            Reach::Nowhere => Err(ApiError::forbidden(action)),
-            Reach::All => Ok(None),
-            // Grants naming no valid connector reach nothing.
-            Reach::Connectors(ids) => Ok(Some(ids.iter().filter_map(|id| ConnectorId::parse(id)).collect())),
-        }
+        crate::scope::connectors(&self.grants, action).map_err(ApiError::forbidden)
     }
 }
 

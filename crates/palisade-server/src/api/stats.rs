@@ -11,10 +11,10 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use palisade_auth::Action;
-use palisade_domain::{FindingKind, ManagedState, OrgName, PostureStatus, Severity, Timestamp};
+use palisade_domain::{FindingKind, ManagedState, OrgName, Severity, Timestamp};
 use palisade_store::{
-    ConnectorId, Coverage, DayCounts, FindingOverview, MAX_INVENTORY_PAGE, OverviewFilter, PostureFilter,
-    RepoGroupRow, RepoInventoryFilter, RepoInventoryRow, RepoSort, SeverityCounts,
+    Coverage, DayCounts, FindingOverview, MAX_INVENTORY_PAGE, OverviewFilter, RepoGroupRow,
+    RepoInventoryFilter, RepoInventoryRow, RepoSort,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -22,13 +22,13 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::shared::{connector_id, readable, shown};
 use super::{ApiError, ApiQuery, Caller, ErrorBody, list, now};
 use crate::AppState;
+use crate::scope::{PostureFailing, posture_failing};
 
 /// A repository counts as covered when it was scanned successfully this
 /// recently (as on the console's overview).
 const FRESH_DAYS: i64 = 7;
 const DAY_MS: i64 = 86_400_000;
 /// Posture results counted for the overview, at most.
-const POSTURE_CAP: u32 = 100_000;
 /// Longest trend asked for, in days.
 const MAX_TREND_DAYS: u32 = 366;
 
@@ -41,17 +41,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/overview", get(overview))
         .route("/api/v1/overview/trend", get(trend))
         .route("/api/v1/repos/inventory", get(repo_inventory))
-}
-
-/// Failing posture results of the caller's connectors.
-#[derive(Debug, Default, Serialize, ToSchema)]
-struct PostureFailing {
-    /// Failing results (check and resource) per severity of the check.
-    failing: SeverityCounts,
-    /// Distinct checks failing somewhere.
-    checks: u64,
-    /// Distinct resources failing a check.
-    resources: u64,
 }
 
 /// The estate at a glance.
@@ -88,43 +77,17 @@ async fn overview(caller: Caller, State(state): State<AppState>) -> Result<Json<
     let coverage = store
         .coverage(&filter, Timestamp::from_millis(at.millis() - FRESH_DAYS * DAY_MS))
         .await?;
-    let posture = posture_failing(&state, caller.connectors(Action::ReadInventory)?).await?;
+    let posture = posture_failing(
+        state.engine.store().as_ref(),
+        caller.connectors(Action::ReadInventory)?.as_ref(),
+    )
+    .await?;
     Ok(Json(Overview {
         findings,
         coverage,
         fresh_days: FRESH_DAYS,
         posture,
     }))
-}
-
-async fn posture_failing(
-    state: &AppState,
-    connectors: Option<BTreeSet<ConnectorId>>,
-) -> Result<PostureFailing, ApiError> {
-    let mut out = PostureFailing::default();
-    if connectors.as_ref().is_some_and(BTreeSet::is_empty) {
-        return Ok(out);
-    }
-    let failing = state
-        .engine
-        .store()
-        .posture_results(&PostureFilter {
-            connectors: connectors.map(|c| c.into_iter().collect()).unwrap_or_default(),
-            statuses: vec![PostureStatus::Fail],
-            limit: POSTURE_CAP,
-            ..PostureFilter::default()
-        })
-        .await?;
-    let mut checks = BTreeSet::new();
-    let mut resources = BTreeSet::new();
-    for r in &failing {
-        out.failing.add(r.row.severity, 1);
-        checks.insert(r.row.check_id.as_str());
-        resources.insert(r.row.resource.as_str());
-    }
-    out.checks = checks.len() as u64;
-    out.resources = resources.len() as u64;
-    Ok(out)
 }
 
 /// Query of `GET /api/v1/overview/trend`.

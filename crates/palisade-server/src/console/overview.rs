@@ -1,37 +1,24 @@
 //! The overview: open findings by severity and kind, posture failures,
 //! scan coverage and the trend of open findings.
 
-use std::collections::BTreeSet;
-
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use palisade_auth::Action;
-use palisade_domain::{FindingKind, PostureStatus, Timestamp};
-use palisade_store::{Coverage, FindingOverview, OverviewFilter, PostureFilter, SeverityCounts};
+use palisade_domain::{FindingKind, Timestamp};
+use palisade_store::{Coverage, FindingOverview, OverviewFilter, SeverityCounts};
 
 use super::chart::{self, Bar, Trend};
 use super::session::Viewer;
 use super::{ConsoleError, page};
 use crate::AppState;
 use crate::api::now;
+use crate::scope::{PostureFailing, posture_failing};
 
 /// A repository counts as covered when it was scanned successfully this recently.
 pub(crate) const FRESH_DAYS: i64 = 7;
 /// Days of trend shown.
 const TREND_DAYS: u32 = 30;
-/// Posture results read for the card, at most.
-const POSTURE_CAP: u32 = 100_000;
-
-/// Failing posture results of the viewer's connectors.
-#[derive(Debug, Default)]
-pub(crate) struct PostureCard {
-    pub failing: SeverityCounts,
-    /// Distinct checks failing somewhere.
-    pub checks: usize,
-    /// Distinct resources failing a check.
-    pub resources: usize,
-}
 
 #[derive(Template)]
 #[template(path = "overview.html")]
@@ -41,7 +28,7 @@ struct OverviewPage {
     kinds: Vec<(&'static str, &'static str, SeverityCounts)>,
     bars: Vec<Bar>,
     bar_width: u64,
-    posture: PostureCard,
+    posture: PostureFailing,
     coverage: Coverage,
     fresh_days: i64,
     trend: Option<Trend>,
@@ -56,38 +43,6 @@ pub(crate) fn kind_label(kind: FindingKind) -> &'static str {
         FindingKind::Iac => "Infrastructure as code",
         FindingKind::Code => "Code",
     }
-}
-
-pub(crate) async fn posture_card(
-    state: &AppState,
-    connectors: Option<&BTreeSet<palisade_store::ConnectorId>>,
-) -> Result<PostureCard, ConsoleError> {
-    if connectors.is_some_and(BTreeSet::is_empty) {
-        return Ok(PostureCard::default());
-    }
-    let failing = state
-        .engine
-        .store()
-        .posture_results(&PostureFilter {
-            connectors: connectors
-                .map(|c| c.iter().cloned().collect())
-                .unwrap_or_default(),
-            statuses: vec![PostureStatus::Fail],
-            limit: POSTURE_CAP,
-            ..PostureFilter::default()
-        })
-        .await?;
-    let mut card = PostureCard::default();
-    let mut checks = BTreeSet::new();
-    let mut resources = BTreeSet::new();
-    for r in &failing {
-        card.failing.add(r.row.severity, 1);
-        checks.insert(r.row.check_id.as_str());
-        resources.insert(r.row.resource.as_str());
-    }
-    card.checks = checks.len();
-    card.resources = resources.len();
-    Ok(card)
 }
 
 pub(crate) async fn overview(
@@ -111,7 +66,7 @@ pub(crate) async fn overview(
         day: today,
         open: findings.total,
     });
-    let posture = posture_card(&state, connectors.as_ref()).await?;
+    let posture = posture_failing(store.as_ref(), connectors.as_ref()).await?;
     let kinds = findings
         .by_kind
         .iter()

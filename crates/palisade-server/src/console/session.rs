@@ -12,8 +12,8 @@ use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use palisade_auth::Action;
 use palisade_auth::session::SessionSecret;
-use palisade_auth::{Action, Reach};
 use palisade_domain::{Grant, Timestamp, Username};
 use palisade_store::{ConnectorId, NewAuditEntry, NewSession, StoreError};
 use serde::Deserialize;
@@ -92,11 +92,7 @@ impl Viewer {
         &self,
         action: Action,
     ) -> Result<Option<std::collections::BTreeSet<ConnectorId>>, ConsoleError> {
-        match palisade_auth::reach(&self.grants, action) {
-            Reach::Nowhere => Err(ConsoleError::Forbidden(action)),
-            Reach::All => Ok(None),
-            Reach::Connectors(ids) => Ok(Some(ids.iter().filter_map(|id| ConnectorId::parse(id)).collect())),
-        }
+        crate::scope::connectors(&self.grants, action).map_err(ConsoleError::Forbidden)
     }
 
     /// Fails unless `token` is this session's form token.
